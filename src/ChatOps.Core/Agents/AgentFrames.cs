@@ -1,0 +1,102 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ChatOps.Core.Domain;
+using ChatOps.Core.Events;
+
+namespace ChatOps.Core.Agents;
+
+/// <summary>
+/// The agent protocol: JSON text frames over the WebSocket at <c>/agents/connect</c>, each with a
+/// <c>type</c>. The lists below are exhaustive: any other type is refused and the connection closed.
+/// Agent → server: hello, heartbeat, metrics, accepted, rejected, output, result.
+/// Server → agent: welcome, dispatch, cancel, error.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
+[JsonDerivedType(typeof(HelloFrame), "hello")]
+[JsonDerivedType(typeof(HeartbeatFrame), "heartbeat")]
+[JsonDerivedType(typeof(MetricsFrame), "metrics")]
+[JsonDerivedType(typeof(AcceptedFrame), "accepted")]
+[JsonDerivedType(typeof(RejectedFrame), "rejected")]
+[JsonDerivedType(typeof(OutputFrame), "output")]
+[JsonDerivedType(typeof(ResultFrame), "result")]
+[JsonDerivedType(typeof(WelcomeFrame), "welcome")]
+[JsonDerivedType(typeof(DispatchFrame), "dispatch")]
+[JsonDerivedType(typeof(CancelFrame), "cancel")]
+[JsonDerivedType(typeof(ErrorFrame), "error")]
+public abstract record AgentFrame;
+
+/// <summary>First frame from the agent. <see cref="ServerId"/> must equal the server its token is bound to.</summary>
+public sealed record HelloFrame(string ServerId, int ProtocolVersion, string AgentVersion, string Hostname, IReadOnlyList<string> Actions) : AgentFrame;
+
+public sealed record HeartbeatFrame(long Seq, DateTimeOffset At) : AgentFrame;
+
+public sealed record MetricsFrame(DateTimeOffset At, IReadOnlyList<MetricSample> Samples) : AgentFrame;
+
+/// <summary>The agent checked a dispatch against its allowlist, fencing and dedupe, and started it.</summary>
+public sealed record AcceptedFrame(string CommandId) : AgentFrame;
+
+/// <summary>The agent refused a dispatch. <see cref="Reason"/> is one of <see cref="RejectReasons"/>.</summary>
+public sealed record RejectedFrame(string CommandId, string Reason, string Message) : AgentFrame;
+
+/// <summary>A chunk of output. <see cref="Seq"/> counts from 1 per command.</summary>
+public sealed record OutputFrame(string CommandId, long Seq, string Stream, string Text) : AgentFrame;
+
+/// <summary>The end of a command. <see cref="Status"/> is one of <see cref="ResultStatuses"/>.</summary>
+public sealed record ResultFrame(string CommandId, string Status, int? ExitCode, long DurationMs, bool Truncated, long OutputBytes) : AgentFrame;
+
+public sealed record WelcomeFrame(string ServerId, string NodeId, int ProtocolVersion, int HeartbeatSeconds, int MetricsSeconds) : AgentFrame;
+
+/// <summary>
+/// Run <see cref="Action"/> with <see cref="Args"/> (named) and <see cref="Positional"/> (in order).
+/// The agent refuses it when the action is not in its own allowlist, the arguments fail the action's
+/// schema, <see cref="FencingToken"/> is smaller than one it has seen, <see cref="CommandId"/> ran
+/// before, or <see cref="ExpiresAt"/> has passed.
+/// </summary>
+public sealed record DispatchFrame(
+    string CommandId,
+    string Action,
+    IReadOnlyDictionary<string, string> Args,
+    IReadOnlyList<string> Positional,
+    long FencingToken,
+    long TimeoutMs,
+    DateTimeOffset IssuedAt,
+    DateTimeOffset ExpiresAt) : AgentFrame;
+
+public sealed record CancelFrame(string CommandId) : AgentFrame;
+
+public sealed record ErrorFrame(string Message) : AgentFrame;
+
+public static class RejectReasons
+{
+    public const string NotAllowed = "not_allowed";
+    public const string BadArguments = "bad_arguments";
+    public const string StaleFencingToken = "stale_fencing_token";
+    public const string Duplicate = "duplicate";
+    public const string Expired = "expired";
+    public const string Busy = "busy";
+}
+
+public static class ResultStatuses
+{
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string TimedOut = "timed_out";
+    public const string Cancelled = "cancelled";
+}
+
+/// <summary>Serialises frames with the shared JSON limits (depth 64, no duplicate keys).</summary>
+public static class AgentProtocol
+{
+    public const int Version = 1;
+
+    /// <summary>The largest frame either side accepts; bigger ones close the connection.</summary>
+    public const int MaxFrameBytes = 256 * 1024;
+
+    private static readonly JsonSerializerOptions Options = new(ChatOpsJson.Options) { AllowOutOfOrderMetadataProperties = true };
+
+    public static string Serialize(AgentFrame frame) => JsonSerializer.Serialize(frame, Options);
+
+    /// <summary>Parses a frame; throws <see cref="JsonException"/> for unknown types or malformed JSON.</summary>
+    public static AgentFrame Deserialize(ReadOnlySpan<byte> utf8) =>
+        JsonSerializer.Deserialize<AgentFrame>(utf8, Options) ?? throw new JsonException("empty frame");
+}

@@ -1,0 +1,1 @@
+namespace ChatOps.Embedded; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace ChatOps.Conformance; internal static class Placeholder { }
