@@ -1,1 +1,26 @@
-return 0;
+using ChatOps.Server.Hosting;
+
+// chatops: one binary for every mode. With no configuration it runs every module in one process
+// on in-process adapters and SQLite, listening on 127.0.0.1:8080, with a local agent enrolled.
+var builder = WebApplication.CreateBuilder(args);
+var settings = ChatOpsSettings.Read(builder.Configuration);
+var errors = settings.Errors.Concat(builder.AddChatOpsServer(settings)).ToList();
+if (errors.Count > 0)
+{
+    foreach (var error in errors) Console.Error.WriteLine($"chatops: configuration error: {error}");
+    return 2;
+}
+
+var app = builder.Build();
+app.MapChatOps(settings);
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+{
+    // Start-up failures (port in use, unwritable data folder) get one clear line, not a stack trace.
+    Console.Error.WriteLine($"chatops: could not start: {ex.Message}");
+    return 1;
+}

@@ -120,6 +120,16 @@ public interface IChatThreadStore
     /// </summary>
     Task<long> AppendMessageAsync(string threadId, string author, string text, DateTimeOffset at, string? dedupeKey, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Sets the status the thread shows (e.g. <c>running</c>, <c>succeeded</c>). Written by the same
+    /// consumer that posts the messages, after them, so a reader that sees a final status also sees
+    /// the final messages.
+    /// </summary>
+    Task SetStatusAsync(string threadId, string status, CancellationToken cancellationToken = default);
+
+    /// <summary>The thread's status, or null when none was set.</summary>
+    Task<string?> GetStatusAsync(string threadId, CancellationToken cancellationToken = default);
+
     /// <summary>Messages with seq greater than <paramref name="afterSeq"/>, in order.</summary>
     Task<IReadOnlyList<ChatThreadMessage>> GetMessagesAsync(string threadId, long afterSeq = 0, CancellationToken cancellationToken = default);
 }

@@ -1,0 +1,94 @@
+using ChatOps.Core.Commands;
+using ChatOps.Core.Domain;
+using ChatOps.Core.Events;
+using ChatOps.Core.Identity;
+using ChatOps.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace ChatOps.Core.Chat;
+
+/// <summary>A message from any chat platform, with an identity established by authentication.</summary>
+/// <param name="RequestId">An idempotency key (e.g. Slack's event id); a new id is made when null.</param>
+public sealed record IntakeRequest(Requester Requester, ChatRef ReplyTo, string Text, string? RequestId = null);
+
+/// <summary>The immediate answer: an ack ("queued as #id") or the whole reply of a built-in.</summary>
+/// <param name="Retryable">True when nothing was accepted and the user should simply try again.</param>
+public sealed record IntakeReply(string Text, string? CommandId = null, bool Retryable = false);
+
+/// <summary>A prepared request: the reply to show, and the command still to publish (null when there is none).</summary>
+public sealed record IntakeDecision(IntakeReply Reply, CommandRequested? Pending);
+
+/// <summary>
+/// The front door shared by every chat adapter: parses, checks the user and their roles, answers
+/// built-ins at once, and publishes agent commands on commands-topic for the router.
+/// </summary>
+public sealed partial class CommandIntake(
+    CommandParser parser,
+    BuiltInCommands builtIns,
+    UserDirectory users,
+    IEventBus bus,
+    TimeProvider time,
+    ILogger<CommandIntake> logger)
+{
+    /// <summary>Parses, authorises and publishes in one step.</summary>
+    public async Task<IntakeReply> HandleAsync(IntakeRequest request, CancellationToken cancellationToken = default)
+    {
+        var decision = await PrepareAsync(request, cancellationToken);
+        return decision.Pending is null ? decision.Reply : await SubmitAsync(decision, cancellationToken) ?? decision.Reply;
+    }
+
+    /// <summary>
+    /// Everything but publishing: the reply is final for built-ins and bad input; for an agent
+    /// command it is the ack, and <see cref="IntakeDecision.Pending"/> still has to be submitted.
+    /// Split so an adapter can show the ack before the command's own replies can arrive.
+    /// </summary>
+    public async Task<IntakeDecision> PrepareAsync(IntakeRequest request, CancellationToken cancellationToken = default)
+    {
+        var parsed = parser.Parse(request.Text);
+        if (parsed is not ParseSuccess { Command: var command })
+            return new IntakeDecision(new IntakeReply(((ParseFailure)parsed).ToReply()), null);
+
+        var user = await users.GetAsync(request.Requester.UserId, cancellationToken);
+        if (user is null)
+            return Final($"You ({request.Requester.Identity}) are not mapped to a ChatOps user. Ask an admin to link your account.");
+
+        var definition = command.Definition;
+        if (!UserDirectory.HasAnyRole(user, definition.AllowedRoles.ToList()))
+            return Final($"You ({user.DisplayName}) are not allowed to run `{definition.Name}`: it needs one of the roles {string.Join(", ", definition.AllowedRoles)}.");
+
+        if (definition.Kind == CommandKind.BuiltIn)
+            return Final(await builtIns.ExecuteAsync(command, request, user, cancellationToken));
+
+        var requestId = request.RequestId ?? Security.Secrets.NewShortId();
+        var target = command.Target ?? "";
+        var requested = new CommandRequested(requestId, request.Text.Trim(), definition.Name, target, command.Values, command.ActionArgs,
+            command.Options, request.Requester, request.ReplyTo, time.GetUtcNow());
+        return new IntakeDecision(new IntakeReply($"Queued as #{requestId}: `{TextHygiene.Escape(requested.Text)}` on `{target}`.", requestId), requested);
+    }
+
+    /// <summary>Publishes a prepared command. Null when accepted; otherwise the "not accepted, try again" reply.</summary>
+    public async Task<IntakeReply?> SubmitAsync(IntakeDecision decision, CancellationToken cancellationToken = default)
+    {
+        var requested = decision.Pending ?? throw new ArgumentException("nothing to submit", nameof(decision));
+        try
+        {
+            await bus.PublishAsync(Topics.Commands, Envelope.Create(EventTypes.CommandRequested, requested.Target, requested, requested.RequestedAt), cancellationToken);
+        }
+        catch (BusUnavailableException ex)
+        {
+            LogNotAccepted(requested.RequestId, ex.Message);
+            return new IntakeReply($"Not accepted, try again: the command queue is unavailable ({ex.Message}).", Retryable: true);
+        }
+
+        LogAccepted(requested.RequestId, requested.Requester.UserId, requested.CommandName, requested.Target);
+        return null;
+    }
+
+    private static IntakeDecision Final(string text) => new(new IntakeReply(text), null);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} from {UserId}: {Command} on {Target}")]
+    private partial void LogAccepted(string requestId, string userId, string command, string target);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} not accepted by the bus: {Reason}")]
+    private partial void LogNotAccepted(string requestId, string reason);
+}

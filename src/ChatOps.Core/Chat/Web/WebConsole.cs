@@ -1,0 +1,61 @@
+using ChatOps.Core.Domain;
+using ChatOps.Core.Ports;
+using ChatOps.Core.Security;
+
+namespace ChatOps.Core.Chat.Web;
+
+/// <summary>The answer to <c>POST /api/chat/messages</c>.</summary>
+public sealed record WebMessageResult(string Text, string ThreadId, string? CommandId);
+
+/// <summary>What <c>GET /api/chat/threads/{id}</c> shows.</summary>
+public sealed record WebThreadView(string ThreadId, string Status, string? CommandId, IReadOnlyList<ChatThreadMessage> Messages);
+
+/// <summary>
+/// The built-in chat channel: every message opens (or continues) a thread that holds the user's
+/// text, the ack, and then whatever the notifier posts for the command.
+/// </summary>
+public sealed class WebConsole(CommandIntake intake, IChatThreadStore threads, TimeProvider time)
+{
+    public const string DefaultChannel = "console";
+
+    public async Task<WebMessageResult> PostAsync(Requester requester, string? channel, string text, string? threadId, string? requestId, CancellationToken cancellationToken = default)
+    {
+        channel = string.IsNullOrWhiteSpace(channel) ? DefaultChannel : channel;
+        if (threadId is null || await threads.GetThreadAsync(threadId, cancellationToken) is null)
+        {
+            threadId = "t" + Secrets.NewShortId(10);
+            await threads.CreateThreadAsync(new ChatThread(threadId, channel, requester.UserId, null, time.GetUtcNow()), cancellationToken);
+        }
+
+        await threads.AppendMessageAsync(threadId, requester.DisplayName, text, time.GetUtcNow(), requestId is null ? null : "in:" + requestId, cancellationToken);
+        var decision = await intake.PrepareAsync(new IntakeRequest(requester, new ChatRef(WebChatClient.PlatformName, channel, threadId), text, requestId), cancellationToken);
+        var reply = decision.Reply;
+        if (decision.Pending is { } pending)
+        {
+            await threads.SetCommandAsync(threadId, pending.RequestId, cancellationToken);
+            await threads.SetStatusAsync(threadId, CommandStateNames.Of(CommandState.Queued), cancellationToken);
+            await threads.AppendMessageAsync(threadId, WebChatClient.BotAuthor, reply.Text, time.GetUtcNow(), pending.RequestId + ":ack", cancellationToken);
+            if (await intake.SubmitAsync(decision, cancellationToken) is { } refused)
+            {
+                await threads.AppendMessageAsync(threadId, WebChatClient.BotAuthor, refused.Text, time.GetUtcNow(), null, cancellationToken);
+                await threads.SetStatusAsync(threadId, "not_accepted", cancellationToken);
+                return new WebMessageResult(refused.Text, threadId, null);
+            }
+
+            return new WebMessageResult(reply.Text, threadId, pending.RequestId);
+        }
+
+        await threads.AppendMessageAsync(threadId, WebChatClient.BotAuthor, reply.Text, time.GetUtcNow(), null, cancellationToken);
+        await threads.SetStatusAsync(threadId, "answered", cancellationToken);
+        return new WebMessageResult(reply.Text, threadId, null);
+    }
+
+    public async Task<WebThreadView?> GetThreadAsync(string threadId, string userId, bool isAdmin, CancellationToken cancellationToken = default)
+    {
+        var thread = await threads.GetThreadAsync(threadId, cancellationToken);
+        if (thread is null || (!isAdmin && thread.UserId != userId)) return null;
+        var status = await threads.GetStatusAsync(threadId, cancellationToken) ?? "answered";
+        var messages = await threads.GetMessagesAsync(threadId, 0, cancellationToken);
+        return new WebThreadView(threadId, status, thread.CommandId, messages);
+    }
+}

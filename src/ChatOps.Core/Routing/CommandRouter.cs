@@ -1,0 +1,185 @@
+using System.Collections.Concurrent;
+using ChatOps.Core.Audit;
+using ChatOps.Core.Commands;
+using ChatOps.Core.Domain;
+using ChatOps.Core.Events;
+using ChatOps.Core.Identity;
+using ChatOps.Core.Ports;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatOps.Core.Routing;
+
+/// <summary>
+/// The router: turns requests on commands-topic into commands on servers, one at a time per server.
+/// It is driven by events (requested, started, output, completed, failed, cancel) and by
+/// <see cref="RouterSweeper"/> for time (lock waits, timeouts, lost agents). Every step is a
+/// conditional state transition in the store, so redelivery and several routers are harmless.
+/// </summary>
+public sealed partial class CommandRouter(
+    ICommandCatalog catalog,
+    IServerStore servers,
+    ICommandStore commands,
+    UserDirectory users,
+    ICommandLock locks,
+    IAgentRegistry registry,
+    IPubSub pubSub,
+    CommandEventPublisher events,
+    AuditLog audit,
+    IOptions<RouterOptions> options,
+    TimeProvider time,
+    ILogger<CommandRouter> logger)
+{
+    public const string ConsumerGroup = "router";
+
+    private readonly RouterOptions _options = options.Value;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _serverGates = new();
+
+    public async Task HandleAsync(Envelope envelope, CancellationToken cancellationToken)
+    {
+        switch (envelope.Type)
+        {
+            case EventTypes.CommandRequested:
+                await OnRequestedAsync(envelope.Read<CommandRequested>(), cancellationToken);
+                break;
+            case EventTypes.CommandStarted:
+                var started = envelope.Read<CommandStarted>();
+                await commands.TryTransitionAsync(started.CommandId, [CommandState.Dispatched], CommandState.Running,
+                    new CommandUpdate { StartedAt = envelope.OccurredAt }, cancellationToken);
+                break;
+            case EventTypes.CommandOutput:
+                var output = envelope.Read<CommandOutput>();
+                await commands.AppendOutputAsync(new OutputChunk(output.CommandId, output.Seq, output.Stream, output.Text, envelope.OccurredAt), cancellationToken);
+                break;
+            case EventTypes.CommandCompleted:
+                await OnCompletedAsync(envelope.Read<CommandCompleted>(), envelope.OccurredAt, cancellationToken);
+                break;
+            case EventTypes.CommandFailed:
+                var failed = envelope.Read<CommandFailed>();
+                await FinishAsync(failed.CommandId, CommandState.Failed, new CommandUpdate { Error = failed.Message, FinishedAt = envelope.OccurredAt }, cancellationToken);
+                break;
+            case EventTypes.CommandCancelRequested:
+                await OnCancelRequestedAsync(envelope.Read<CommandCancelRequested>(), cancellationToken);
+                break;
+        }
+    }
+
+    private async Task OnRequestedAsync(CommandRequested request, CancellationToken cancellationToken)
+    {
+        var definition = catalog.Find(request.CommandName);
+        if (definition is null || definition.Kind != CommandKind.Agent)
+        {
+            await RejectAsync(request, request.Target, FailureReasons.Invalid, $"`{request.CommandName}` is not a command that runs on a server.", cancellationToken);
+            return;
+        }
+
+        var user = await users.GetAsync(request.Requester.UserId, cancellationToken);
+        if (user is null || !UserDirectory.HasAnyRole(user, definition.AllowedRoles.ToList()))
+        {
+            var roles = string.Join(", ", definition.AllowedRoles);
+            await RejectAsync(request, request.Target, FailureReasons.Forbidden,
+                $"You ({request.Requester.DisplayName}) are not allowed to run `{definition.Name}`: it needs one of the roles {roles}.", cancellationToken);
+            return;
+        }
+
+        var targets = await ResolveTargetsAsync(request, cancellationToken);
+        if (targets is null) return;
+
+        if (definition.Risk == Risk.High)
+        {
+            await RejectAsync(request, request.Target, FailureReasons.ApprovalRequired,
+                $"`{definition.Name}` is high-risk and needs a second person's approval, which this installation does not offer yet.", cancellationToken);
+            return;
+        }
+
+        var action = definition.AgentAction ?? request.Values.GetValueOrDefault("action") ?? definition.Name;
+        var named = request.Values.Where(kv => kv.Key is not ("target" or "action")).ToDictionary(kv => kv.Key, kv => kv.Value);
+        var args = DispatchArgs.Encode(named, request.ActionArgs);
+
+        foreach (var server in targets)
+        {
+            var id = targets.Count == 1 ? request.RequestId : $"{request.RequestId}-{server.Id}";
+            var record = new CommandRecord
+            {
+                Id = id,
+                RequestId = request.RequestId,
+                ServerId = server.Id,
+                CommandName = definition.Name,
+                Action = action,
+                Args = args,
+                Text = request.Text,
+                Requester = request.Requester,
+                ReplyTo = request.ReplyTo,
+                State = CommandState.Queued,
+                Timeout = definition.Timeout,
+                CreatedAt = request.RequestedAt,
+            };
+            if (await commands.TryCreateAsync(record, cancellationToken))
+            {
+                LogQueued(id, server.Id, request.Requester.UserId, definition.Name);
+                await audit.RecordAsync(request.Requester.UserId, "command.requested", id, "ok", $"{request.Text} on {server.Id}", cancellationToken);
+            }
+
+            await TryStartNextAsync(server.Id, cancellationToken);
+        }
+    }
+
+    /// <summary>The servers a request names, or null after telling the user why there are none.</summary>
+    private async Task<IReadOnlyList<Server>?> ResolveTargetsAsync(CommandRequested request, CancellationToken cancellationToken)
+    {
+        if (!TargetSelector.TryParse(request.Target, out var selector, out var error))
+        {
+            await RejectAsync(request, request.Target, FailureReasons.Invalid, error, cancellationToken);
+            return null;
+        }
+
+        var all = await servers.ListAsync(cancellationToken);
+        var selected = selector.Select(all);
+        if (selected.Count > 0) return selected;
+
+        if (selector.Kind == TargetKind.Id)
+        {
+            var known = all.Count == 0 ? "none are enrolled yet" : "known servers: " + string.Join(", ", all.Select(s => s.Id).Take(20));
+            var suggestion = DidYouMean.Closest(request.Target, all.Select(s => s.Id));
+            var hint = suggestion is null ? "" : $" Did you mean `{suggestion}`?";
+            await RejectAsync(request, request.Target, FailureReasons.UnknownServer, $"Unknown server `{request.Target}` ({known}).{hint}", cancellationToken);
+        }
+        else
+        {
+            await RejectAsync(request, request.Target, FailureReasons.NoTargets, $"No server matches `{request.Target}`.", cancellationToken);
+        }
+
+        return null;
+    }
+
+    /// <summary>Records a refused request (so history and audit show it) and tells the user.</summary>
+    private async Task RejectAsync(CommandRequested request, string serverKey, string reason, string message, CancellationToken cancellationToken)
+    {
+        var record = new CommandRecord
+        {
+            Id = request.RequestId,
+            RequestId = request.RequestId,
+            ServerId = serverKey,
+            CommandName = request.CommandName,
+            Text = request.Text,
+            Requester = request.Requester,
+            ReplyTo = request.ReplyTo,
+            State = CommandState.Rejected,
+            Error = message,
+            Timeout = TimeSpan.Zero,
+            CreatedAt = request.RequestedAt,
+            FinishedAt = time.GetUtcNow(),
+        };
+        if (!await commands.TryCreateAsync(record, cancellationToken)) return; // redelivery: told already
+
+        LogRejected(request.RequestId, reason, message);
+        await audit.RecordAsync(request.Requester.UserId, "command.rejected", request.RequestId, reason, message, cancellationToken);
+        await events.FailedAsync(new CommandFailed(request.RequestId, serverKey, reason, message, request.ReplyTo), cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Command {CommandId} queued for {ServerId} by {UserId}: {Command}")]
+    private partial void LogQueued(string commandId, string serverId, string userId, string command);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Command {CommandId} rejected ({Reason}): {Message}")]
+    private partial void LogRejected(string commandId, string reason, string message);
+}

@@ -1,0 +1,143 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text.Json;
+using ChatOps.Core.Agents;
+using ChatOps.Core.Security;
+
+namespace ChatOps.Server.Agents;
+
+/// <summary>
+/// <c>GET /agents/connect</c>: the agent WebSocket. Authentication is the bearer agent token, checked
+/// before the upgrade; the agent's first frame must be hello for the server its token is bound to.
+/// </summary>
+public static partial class AgentEndpoint
+{
+    private static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
+
+    public static IEndpointRouteBuilder MapAgentEndpoint(this IEndpointRouteBuilder app)
+    {
+        app.Map("/agents/connect", HandleAsync);
+        return app;
+    }
+
+    private static async Task HandleAsync(HttpContext context, AgentGateway gateway, ILoggerFactory loggers)
+    {
+        var logger = loggers.CreateLogger("ChatOps.Server.Agents.AgentEndpoint");
+        var header = context.Request.Headers.Authorization.ToString();
+        var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
+        var credential = await gateway.AuthenticateAsync(token, context.RequestAborted);
+        if (credential is null)
+        {
+            LogRefused(logger, context.Connection.RemoteIpAddress?.ToString() ?? "?", token is null ? "no bearer token" : "unknown or revoked token");
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            await context.Response.WriteAsJsonAsync(new { error = "unauthorized", message = "A valid agent token is required (Authorization: Bearer <token>)." });
+            return;
+        }
+
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsJsonAsync(new { error = "websocket_required", message = "Agents connect with a WebSocket upgrade." });
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var session = new WebSocketAgentSession(socket, credential.ServerId, "c" + Secrets.NewShortId(10));
+        var reason = "connection closed";
+        var helloDone = false;
+        try
+        {
+            reason = await RunSessionAsync(socket, session, gateway, logger, () => helloDone = true, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
+        {
+            reason = "connection lost";
+        }
+        finally
+        {
+            if (helloDone) await gateway.OnDisconnectedAsync(session, reason, CancellationToken.None);
+        }
+    }
+
+    private static async Task<string> RunSessionAsync(WebSocket socket, WebSocketAgentSession session, AgentGateway gateway, ILogger logger, Action onHello, CancellationToken aborted)
+    {
+        using (var helloWait = CancellationTokenSource.CreateLinkedTokenSource(aborted))
+        {
+            helloWait.CancelAfter(HelloTimeout);
+            var first = await ReceiveFrameAsync(socket, session, logger, helloWait.Token);
+            if (first is null) return "closed before hello";
+            if (first is not HelloFrame hello)
+            {
+                await session.SendAsync(new ErrorFrame("the first frame must be hello"), aborted);
+                await session.CloseAsync("the first frame must be hello", aborted);
+                return "protocol violation";
+            }
+
+            if (!await gateway.OnHelloAsync(session, hello, aborted)) return "refused at hello";
+            onHello();
+        }
+
+        while (true)
+        {
+            // Silence longer than three heartbeats means the agent (or the network) is gone.
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+            idle.CancelAfter(gateway.IdleTimeout);
+            AgentFrame? frame;
+            try
+            {
+                frame = await ReceiveFrameAsync(socket, session, logger, idle.Token);
+            }
+            catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+            {
+                return $"no heartbeat for {gateway.IdleTimeout.TotalSeconds:0} s";
+            }
+
+            if (frame is null) return "agent closed the connection";
+            if (!await gateway.OnFrameAsync(session, frame, aborted)) return "protocol violation";
+        }
+    }
+
+    /// <summary>One whole frame, or null when the socket closed or the frame was refused (the agent is told why).</summary>
+    private static async Task<AgentFrame?> ReceiveFrameAsync(WebSocket socket, WebSocketAgentSession session, ILogger logger, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        while (true)
+        {
+            var memory = buffer.GetMemory(4096);
+            var result = await socket.ReceiveAsync(memory, cancellationToken);
+            if (result.MessageType == WebSocketMessageType.Close) return null;
+            buffer.Advance(result.Count);
+            if (buffer.WrittenCount > AgentProtocol.MaxFrameBytes)
+            {
+                LogBadFrame(logger, session.ServerId, $"frame larger than {AgentProtocol.MaxFrameBytes} bytes");
+                await socket.CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "frame too large", cancellationToken);
+                return null;
+            }
+
+            if (!result.EndOfMessage) continue;
+            if (result.MessageType != WebSocketMessageType.Text)
+            {
+                await session.CloseAsync("binary frames are not part of the protocol", cancellationToken);
+                return null;
+            }
+
+            try
+            {
+                return AgentProtocol.Deserialize(buffer.WrittenSpan);
+            }
+            catch (JsonException ex)
+            {
+                LogBadFrame(logger, session.ServerId, ex.Message);
+                await session.SendAsync(new ErrorFrame("unreadable frame: " + ex.Message), cancellationToken);
+                await session.CloseAsync("unreadable frame", cancellationToken);
+                return null;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent connection from {Remote} refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {ServerId} sent a bad frame: {Reason}")]
+    private static partial void LogBadFrame(ILogger logger, string serverId, string reason);
+}

@@ -1,0 +1,46 @@
+using System.Text.Json;
+using ChatOps.Core.Events;
+
+namespace ChatOps.Server.Chat;
+
+/// <summary>
+/// Reads a JSON request body with our limits (size, depth 64, no duplicate keys). A bad body gets a
+/// 400 (or 413) that says what is wrong; never a stack trace.
+/// </summary>
+public static class JsonBody
+{
+    public const int MaxBytes = 64 * 1024;
+
+    public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request) where T : class
+    {
+        if (request.ContentLength > MaxBytes)
+            return (null, TooLarge());
+        if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            return (null, Results.Json(new { error = "unsupported_media_type", message = "Send the body as application/json." }, statusCode: StatusCodes.Status415UnsupportedMediaType));
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxBytes) return (null, TooLarge());
+            buffer.Write(chunk, 0, read);
+        }
+
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), ChatOpsJson.Options);
+            return value is null ? (null, BadRequest("The body is empty.")) : (value, null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, BadRequest($"The body is not valid JSON for this endpoint: {ex.Message}"));
+        }
+    }
+
+    public static IResult BadRequest(string message) =>
+        Results.Json(new { error = "bad_request", message }, statusCode: StatusCodes.Status400BadRequest);
+
+    private static IResult TooLarge() =>
+        Results.Json(new { error = "too_large", message = $"The body is larger than {MaxBytes} bytes." }, statusCode: StatusCodes.Status413PayloadTooLarge);
+}
