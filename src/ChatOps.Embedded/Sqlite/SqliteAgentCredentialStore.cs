@@ -1,30 +1,42 @@
 using ChatOps.Core.Ports;
 using ChatOps.Embedded.Sqlite.Internal;
 using Dapper;
+using Microsoft.Data.Sqlite;
 
 namespace ChatOps.Embedded.Sqlite;
 
 /// <summary>One row per server: enrolling again overwrites the token hash, which revokes the old token in the same statement.</summary>
 public sealed class SqliteAgentCredentialStore(SqliteConnectionFactory connections, TimeProvider timeProvider) : IAgentCredentialStore
 {
+    // Upsert on server_id: the old hash is overwritten (so revoked) in the same statement that
+    // bumps the generation.
+    private const string EnrollSql = """
+        INSERT INTO agent_credentials (server_id, token_hash, generation, enrolled_at, revoked_at)
+        VALUES (@serverId, @tokenHash, 1, @at, NULL)
+        ON CONFLICT (server_id) DO UPDATE SET
+            token_hash = excluded.token_hash,
+            generation = agent_credentials.generation + 1,
+            enrolled_at = excluded.enrolled_at,
+            revoked_at = NULL
+        RETURNING generation
+        """;
+
     public Task<long> EnrollAsync(string serverId, string tokenHash, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(serverId);
         ArgumentException.ThrowIfNullOrWhiteSpace(tokenHash);
-        return connections.WriteAsync((connection, transaction) => connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            """
-            INSERT INTO agent_credentials (server_id, token_hash, generation, enrolled_at, revoked_at)
-            VALUES (@serverId, @tokenHash, 1, @at, NULL)
-            ON CONFLICT (server_id) DO UPDATE SET
-                token_hash = excluded.token_hash,
-                generation = agent_credentials.generation + 1,
-                enrolled_at = excluded.enrolled_at,
-                revoked_at = NULL
-            RETURNING generation
-            """,
-            new { serverId, tokenHash, at = SqliteTime.ToText(at) },
-            transaction,
-            cancellationToken: cancellationToken)), cancellationToken);
+        return connections.WriteAsync(async (connection, transaction) =>
+        {
+            try
+            {
+                return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    EnrollSql, new { serverId, tokenHash, at = SqliteTime.ToText(at) }, transaction, cancellationToken: cancellationToken));
+            }
+            catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
+            {
+                throw new InvalidOperationException($"cannot enrol '{serverId}': its token hash is bound to another server already", ex);
+            }
+        }, cancellationToken);
     }
 
     public Task<AgentCredential?> FindByTokenHashAsync(string tokenHash, CancellationToken cancellationToken = default)

@@ -92,7 +92,7 @@ public sealed class SqliteCommandStore(SqliteConnectionFactory connections) : IC
         return QueryAsync(
             $"""
             SELECT {CommandRow.Columns} FROM commands
-            WHERE state IN @stateTexts AND (@serverId IS NULL OR server_id = @serverId)
+            WHERE state IN @stateTexts {ServerFilter(serverId)}
             ORDER BY created_at, id LIMIT @limit
             """,
             new { stateTexts, serverId, limit },
@@ -105,7 +105,7 @@ public sealed class SqliteCommandStore(SqliteConnectionFactory connections) : IC
         return QueryAsync(
             $"""
             SELECT {CommandRow.Columns} FROM commands
-            WHERE (@serverId IS NULL OR server_id = @serverId)
+            WHERE 1 = 1 {ServerFilter(serverId)}
             ORDER BY created_at DESC, id DESC LIMIT @limit
             """,
             new { serverId, limit },
@@ -169,6 +169,10 @@ public sealed class SqliteCommandStore(SqliteConnectionFactory connections) : IC
             var rows = await connection.QueryAsync<CommandRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
             return rows.Select(row => row.ToRecord()).ToList();
         }, cancellationToken);
+
+    // A separate statement per case rather than "@serverId IS NULL OR ...", which keeps SQLite
+    // from using the (server_id, created_at) index.
+    private static string ServerFilter(string? serverId) => serverId is null ? "" : "AND server_id = @serverId";
 
     private static void Validate(CommandRecord command)
     {

@@ -113,7 +113,9 @@ public sealed class SqliteConnectionFactory : IDisposable
     {
         using var connection = new SqliteConnection(ConnectionString);
         SqliteConnection.ClearPool(connection);
-        _writeGate.Dispose();
+
+        // The write gate is left alone: a write still finishing during shutdown must be able to
+        // release it, and a SemaphoreSlim without a wait handle holds nothing to free.
     }
 
     private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)

@@ -69,4 +69,14 @@ public abstract class AgentCredentialStoreConformanceTests : StoreConformanceTes
 
         Assert.Null(await Stores.Credentials.FindByTokenHashAsync("hash-unknown"));
     }
+
+    [Fact]
+    public async Task A_token_hash_bound_to_another_server_is_refused()
+    {
+        await Stores.Credentials.EnrollAsync("web-1", "hash-a", T0);
+
+        await Assert.ThrowsAnyAsync<InvalidOperationException>(() => Stores.Credentials.EnrollAsync("web-2", "hash-a", At(1)));
+
+        Assert.Equal(new AgentCredential("web-1", 1, T0), await Stores.Credentials.FindByTokenHashAsync("hash-a"));
+    }
 }
