@@ -1,0 +1,85 @@
+using System.Text;
+using ChatOps.Core.Domain;
+using ChatOps.Core.Ports;
+using ChatOps.Embedded.Sqlite.Internal;
+using Dapper;
+
+namespace ChatOps.Embedded.Sqlite;
+
+/// <summary>Append-only: this class only inserts and selects, and triggers refuse UPDATE and DELETE on the table.</summary>
+public sealed class SqliteAuditStore(SqliteConnectionFactory connections) : IAuditStore
+{
+    public Task AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(auditEvent);
+        ArgumentException.ThrowIfNullOrWhiteSpace(auditEvent.Id, nameof(auditEvent));
+        return connections.WriteAsync((connection, transaction) => connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO audit_events (id, at, actor, action, target, outcome, detail)
+            VALUES (@Id, @At, @Actor, @Action, @Target, @Outcome, @Detail)
+            ON CONFLICT (id) DO NOTHING
+            """,
+            new
+            {
+                auditEvent.Id,
+                At = SqliteTime.ToText(auditEvent.At),
+                auditEvent.Actor,
+                auditEvent.Action,
+                auditEvent.Target,
+                auditEvent.Outcome,
+                auditEvent.Detail,
+            },
+            transaction,
+            cancellationToken: cancellationToken)), cancellationToken);
+    }
+
+    public Task<IReadOnlyList<AuditEvent>> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.Limit, nameof(query));
+
+        var sql = new StringBuilder(
+            "SELECT id AS Id, at AS At, actor AS Actor, action AS Action, target AS Target, outcome AS Outcome, detail AS Detail FROM audit_events WHERE 1 = 1");
+        var parameters = new DynamicParameters();
+        if (query.Since is { } since)
+        {
+            sql.Append(" AND at >= @since");
+            parameters.Add("since", SqliteTime.ToText(since));
+        }
+
+        AddEquals(sql, parameters, "actor", query.Actor);
+        AddEquals(sql, parameters, "action", query.Action);
+        AddEquals(sql, parameters, "target", query.Target);
+        sql.Append(" ORDER BY at DESC, id DESC LIMIT @limit");
+        parameters.Add("limit", query.Limit);
+
+        return connections.ReadAsync<IReadOnlyList<AuditEvent>>(async connection =>
+        {
+            var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(sql.ToString(), parameters, cancellationToken: cancellationToken));
+            return rows.Select(row => new AuditEvent(row.Id, SqliteTime.FromText(row.At), row.Actor, row.Action, row.Target, row.Outcome, row.Detail)).ToList();
+        }, cancellationToken);
+    }
+
+    // Column names come from this class only, never from the caller; values are always parameters.
+    private static void AddEquals(StringBuilder sql, DynamicParameters parameters, string column, string? value)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        sql.Append(" AND ").Append(column).Append(" = @").Append(column);
+        parameters.Add(column, value);
+    }
+
+    private sealed class AuditRow
+    {
+        public string Id { get; init; } = "";
+        public string At { get; init; } = "";
+        public string Actor { get; init; } = "";
+        public string Action { get; init; } = "";
+        public string? Target { get; init; }
+        public string Outcome { get; init; } = "";
+        public string? Detail { get; init; }
+    }
+}

@@ -1,0 +1,7 @@
+namespace ChatOps.Embedded.Sqlite;
+
+/// <summary>One schema step. Versions only grow; an applied migration is never edited, a new one is added.</summary>
+/// <param name="Version">Positive and unique; applied in ascending order.</param>
+/// <param name="Name">Recorded beside the version in <c>schema_migrations</c>.</param>
+/// <param name="Sql">One or more statements; no PRAGMAs that cannot run inside a transaction.</param>
+public sealed record SqliteMigration(int Version, string Name, string Sql);

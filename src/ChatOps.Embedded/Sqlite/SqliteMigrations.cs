@@ -1,0 +1,130 @@
+namespace ChatOps.Embedded.Sqlite;
+
+/// <summary>
+/// The store's schema, in order. Conventions: instants are ISO-8601 UTC text
+/// (<c>yyyy-MM-ddTHH:mm:ss.fffffffZ</c>, so text order is time order), enums snake_case text,
+/// lists and maps JSON text.
+/// </summary>
+public static class SqliteMigrations
+{
+    public static readonly SqliteMigration Initial = new(1, "initial", """
+        CREATE TABLE servers (
+            id          TEXT NOT NULL PRIMARY KEY,
+            name        TEXT NULL,
+            tags        TEXT NOT NULL,
+            created_at  TEXT NOT NULL
+        );
+
+        CREATE TABLE agent_credentials (
+            server_id   TEXT NOT NULL PRIMARY KEY,
+            token_hash  TEXT NOT NULL UNIQUE,
+            generation  INTEGER NOT NULL,
+            enrolled_at TEXT NOT NULL,
+            revoked_at  TEXT NULL
+        );
+
+        -- The primary key on id is the at-most-once guarantee: a redelivered request cannot
+        -- create a second execution.
+        CREATE TABLE commands (
+            id                     TEXT NOT NULL PRIMARY KEY,
+            request_id             TEXT NOT NULL,
+            server_id              TEXT NOT NULL,
+            command_name           TEXT NOT NULL,
+            action                 TEXT NULL,
+            args                   TEXT NOT NULL,
+            text                   TEXT NOT NULL,
+            requester_user_id      TEXT NOT NULL,
+            requester_identity     TEXT NOT NULL,
+            requester_display_name TEXT NOT NULL,
+            reply_to               TEXT NOT NULL,
+            state                  TEXT NOT NULL,
+            fencing_token          INTEGER NULL,
+            exit_code              INTEGER NULL,
+            error                  TEXT NULL,
+            timeout_ms             INTEGER NOT NULL,
+            created_at             TEXT NOT NULL,
+            started_at             TEXT NULL,
+            finished_at            TEXT NULL
+        );
+        CREATE INDEX ix_commands_request_id ON commands (request_id);
+        CREATE INDEX ix_commands_state_created_at ON commands (state, created_at);
+        CREATE INDEX ix_commands_server_created_at ON commands (server_id, created_at);
+        CREATE INDEX ix_commands_created_at ON commands (created_at);
+
+        CREATE TABLE command_output (
+            command_id TEXT NOT NULL REFERENCES commands (id),
+            seq        INTEGER NOT NULL,
+            stream     TEXT NOT NULL,
+            text       TEXT NOT NULL,
+            at         TEXT NOT NULL,
+            PRIMARY KEY (command_id, seq)
+        );
+
+        CREATE TABLE audit_events (
+            id      TEXT NOT NULL PRIMARY KEY,
+            at      TEXT NOT NULL,
+            actor   TEXT NOT NULL,
+            action  TEXT NOT NULL,
+            target  TEXT NULL,
+            outcome TEXT NOT NULL,
+            detail  TEXT NULL
+        );
+        CREATE INDEX ix_audit_events_at ON audit_events (at);
+        CREATE INDEX ix_audit_events_actor_at ON audit_events (actor, at);
+        CREATE INDEX ix_audit_events_target_at ON audit_events (target, at);
+
+        -- The audit log is append-only even for someone with a SQL shell.
+        CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+        BEGIN
+            SELECT RAISE(ABORT, 'audit_events is append-only');
+        END;
+        CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+        BEGIN
+            SELECT RAISE(ABORT, 'audit_events is append-only');
+        END;
+
+        CREATE TABLE users (
+            id           TEXT NOT NULL PRIMARY KEY,
+            display_name TEXT NOT NULL,
+            roles        TEXT NOT NULL,
+            created_at   TEXT NOT NULL
+        );
+
+        CREATE TABLE user_identities (
+            identity TEXT NOT NULL PRIMARY KEY,
+            user_id  TEXT NOT NULL REFERENCES users (id)
+        );
+        CREATE INDEX ix_user_identities_user_id ON user_identities (user_id);
+
+        CREATE TABLE api_keys (
+            id         TEXT NOT NULL PRIMARY KEY,
+            user_id    TEXT NOT NULL REFERENCES users (id),
+            name       TEXT NOT NULL,
+            key_hash   TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT NULL
+        );
+
+        CREATE TABLE chat_threads (
+            id         TEXT NOT NULL PRIMARY KEY,
+            channel    TEXT NOT NULL,
+            user_id    TEXT NOT NULL,
+            command_id TEXT NULL,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE chat_messages (
+            thread_id  TEXT NOT NULL REFERENCES chat_threads (id),
+            seq        INTEGER NOT NULL,
+            author     TEXT NOT NULL,
+            text       TEXT NOT NULL,
+            at         TEXT NOT NULL,
+            dedupe_key TEXT NULL,
+            PRIMARY KEY (thread_id, seq),
+            UNIQUE (thread_id, dedupe_key)
+        );
+        """);
+
+    /// <summary>Every migration of this build, ascending.</summary>
+    public static readonly IReadOnlyList<SqliteMigration> All = [Initial];
+}
