@@ -55,6 +55,31 @@ public sealed class SqliteChatThreadStore(SqliteConnectionFactory connections) :
     }
 
     /// <exception cref="InvalidOperationException">There is no such thread.</exception>
+    public Task SetStatusAsync(string threadId, string status, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(threadId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(status);
+        return connections.WriteAsync(async (connection, transaction) =>
+        {
+            var updated = await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE chat_threads SET status = @status WHERE id = @threadId",
+                new { threadId, status },
+                transaction,
+                cancellationToken: cancellationToken));
+            return updated == 1 ? updated : throw UnknownThread(threadId);
+        }, cancellationToken);
+    }
+
+    public Task<string?> GetStatusAsync(string threadId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(threadId);
+        return connections.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            "SELECT status FROM chat_threads WHERE id = @threadId",
+            new { threadId },
+            cancellationToken: cancellationToken)), cancellationToken);
+    }
+
+    /// <exception cref="InvalidOperationException">There is no such thread.</exception>
     public Task<long> AppendMessageAsync(string threadId, string author, string text, DateTimeOffset at, string? dedupeKey, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(threadId);

@@ -126,5 +126,10 @@ public static class SqliteMigrations
         """);
 
     /// <summary>Every migration of this build, ascending.</summary>
-    public static readonly IReadOnlyList<SqliteMigration> All = [Initial];
+    /// <summary>The status a web-channel thread shows, written by the notifier after its messages.</summary>
+    public static readonly SqliteMigration ThreadStatus = new(2, "chat thread status", """
+        ALTER TABLE chat_threads ADD COLUMN status TEXT NULL;
+        """);
+
+    public static readonly IReadOnlyList<SqliteMigration> All = [Initial, ThreadStatus];
 }

@@ -34,6 +34,27 @@ public abstract class ChatThreadStoreConformanceTests : StoreConformanceTests
     }
 
     [Fact]
+    public async Task Status_is_null_until_set_and_then_the_latest_value()
+    {
+        await Stores.ChatThreads.CreateThreadAsync(Thread("t-1"));
+        await Stores.ChatThreads.CreateThreadAsync(Thread("t-2"));
+        Assert.Null(await Stores.ChatThreads.GetStatusAsync("t-1"));
+
+        await Stores.ChatThreads.SetStatusAsync("t-1", "running");
+        await Stores.ChatThreads.SetStatusAsync("t-1", "succeeded");
+
+        Assert.Equal("succeeded", await Stores.ChatThreads.GetStatusAsync("t-1"));
+        Assert.Null(await Stores.ChatThreads.GetStatusAsync("t-2"));
+        Assert.Null(await Stores.ChatThreads.GetStatusAsync("t-unknown"));
+    }
+
+    [Fact]
+    public async Task SetStatus_on_an_unknown_thread_is_refused()
+    {
+        await Assert.ThrowsAnyAsync<InvalidOperationException>(() => Stores.ChatThreads.SetStatusAsync("t-unknown", "running"));
+    }
+
+    [Fact]
     public async Task Messages_are_numbered_from_1_per_thread_and_come_back_in_order()
     {
         await Stores.ChatThreads.CreateThreadAsync(Thread("t-1"));
