@@ -60,7 +60,24 @@ public sealed class CommandParser
 
         if (tokens.Flags.Any(IsHelpFlag)) return Help(definition.Name);
 
-        return new CommandBinder(definition).Bind(words.Skip(1).ToList(), tokens.Flags);
+        var result = new CommandBinder(definition).Bind(words.Skip(1).ToList(), tokens.Flags);
+        return result is ParseSuccess { Command: var command } && command.Definition.Name == HelpCommand
+            ? CheckHelpTopic(command)
+            : result;
+    }
+
+    // "help restrat" is answered like "restrat" itself: with a did-you-mean, not an empty help page.
+    private ParseResult CheckHelpTopic(ParsedCommand help)
+    {
+        var topic = help.Get("command");
+        if (topic is null) return new ParseSuccess(help);
+        if (catalog.Find(topic.ToLowerInvariant()) is { } known)
+        {
+            var values = new Dictionary<string, string>(help.Values, StringComparer.Ordinal) { ["command"] = known.Name };
+            return new ParseSuccess(help with { Values = values });
+        }
+
+        return new ParseFailure($"Unknown command {UserText.Code(topic)}. Type `help` for the list of commands.", Suggestion: Suggest(topic));
     }
 
     private ParseResult Help(string? command)

@@ -65,7 +65,8 @@ public static class CommandTokenizer
                 }
                 else
                 {
-                    error = $"{UserText.Code("--" + body)} needs a value: `--{TextHygiene.Escape(body)} VALUE` or `--{TextHygiene.Escape(body)}=VALUE`.";
+                    var option = UserText.Inline("--" + body);
+                    error = $"`{option}` needs a value: `{option} VALUE` or `{option}=VALUE`.";
                     return false;
                 }
             }

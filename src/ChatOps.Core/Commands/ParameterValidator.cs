@@ -97,7 +97,7 @@ internal static class ParameterValidator
         value = "";
         foreach (var c in raw)
         {
-            if (char.IsControl(c) && c != '\t')
+            if (char.IsControl(c))
             {
                 error = $"{UserText.Placeholder(parameter)} contains a control character ({TextHygiene.EscapeCodePoint(c)}).";
                 return false;

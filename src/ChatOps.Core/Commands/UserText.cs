@@ -6,7 +6,10 @@ internal static class UserText
     private const int MaxShown = 60;
 
     /// <summary>A user's word as inline code, safe to echo in chat.</summary>
-    public static string Code(string? word) => $"`{TextHygiene.Escape(Shorten(word ?? ""))}`";
+    public static string Code(string? word) => $"`{Inline(word)}`";
+
+    /// <summary>A user's word shortened and escaped, for use inside a larger code span.</summary>
+    public static string Inline(string? word) => TextHygiene.Escape(Shorten(word ?? ""));
 
     /// <summary><c>&lt;service&gt;</c>, the way usage lines name a parameter.</summary>
     public static string Placeholder(ParameterDefinition parameter) => $"<{parameter.Name}>";

@@ -180,6 +180,22 @@ public class CommandParserTests
     }
 
     [Fact]
+    public void A_confusable_option_name_is_unknown_and_suggests_its_skeleton()
+    {
+        var failure = Failure("logs web-3 nginx --lіnes 5");
+
+        Assert.StartsWith("Unknown option: `lіnes` contains non-Latin letter U+0456", failure.Error, StringComparison.Ordinal);
+        Assert.EndsWith("Options: `--lines N`, `--max-concurrency N`, `--max-errors N`.", failure.Error, StringComparison.Ordinal);
+        Assert.Equal("--lines", failure.Suggestion);
+    }
+
+    [Fact]
+    public void The_parser_refuses_a_useless_length_limit_at_construction()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new CommandParser(BuiltIns, new CommandParserOptions { MaxLength = 0 }));
+    }
+
+    [Fact]
     public void Flag_only_parameters_have_defaults_and_ranges()
     {
         Assert.Equal("100", Success("logs web-3 nginx").Get("lines"));
@@ -240,6 +256,16 @@ public class CommandParserTests
         Assert.Equal($"Unknown command `{typed}`. Type `help` for the list of commands.", failure.Error);
         Assert.Equal(suggestion, failure.Suggestion);
         Assert.Equal($"Unknown command `{typed}`. Type `help` for the list of commands.\nDid you mean `{suggestion}`?", failure.ToReply());
+    }
+
+    [Fact]
+    public void Help_for_an_unknown_command_gets_a_did_you_mean()
+    {
+        var failure = Failure("help restrat");
+
+        Assert.Equal("Unknown command `restrat`. Type `help` for the list of commands.", failure.Error);
+        Assert.Equal("restart", failure.Suggestion);
+        Assert.Equal("restart", Success("help RESTART").Get("command"));
     }
 
     [Fact]

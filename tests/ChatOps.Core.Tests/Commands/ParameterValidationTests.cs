@@ -74,6 +74,7 @@ public class ParameterValidationTests
     [InlineData("silence web-1 1h -- -x", "`-x` can't be a <reason>: values may not start with '-'.")]
     [InlineData("silence web-1 1h -x", "`-x` can't be a <reason>: values may not start with '-'.")]
     [InlineData("silence web-1 1h a reason that is far longer than forty characters", "<reason> is too long (max 40 characters).")]
+    [InlineData("silence web-1 1h \"tab\there\"", "<reason> contains a control character (\\u0009).")]
     public void Text_errors(string text, string error)
     {
         Assert.Equal(error, Failure(text, Extended).Error);
