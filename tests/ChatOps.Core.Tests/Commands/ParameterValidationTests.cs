@@ -154,6 +154,18 @@ public class ParameterValidationTests
     }
 
     [Fact]
+    public void A_format_without_keywords_is_tried_only_when_the_canonical_order_fails()
+    {
+        // "3" is a valid server id, so only the failing <replicas> sends the parser to the format.
+        var swapped = Success("scale 3 web-1", Extended);
+        var canonical = Success("scale web-1 3", Extended);
+
+        Assert.Equal(canonical.Values, swapped.Values);
+        Assert.Equal("<replicas> must be a whole number, got `many`.", Failure("scale web-1 many", Extended).Error);
+        Assert.Equal("scale <target> <replicas>  (or: scale <replicas> <target>)", Failure("scale", Extended).Usage);
+    }
+
+    [Fact]
     public void A_format_with_its_keyword_found_reports_its_own_errors()
     {
         Assert.Equal("`web_1!` is not a valid server id: use lowercase letters, digits and . _ -, starting with a letter or digit.", Failure("deploy 1.2.3 to web_1!", Extended).Error);

@@ -52,6 +52,8 @@ internal static class Parsing
                 new() { Name = "target", Type = ParameterType.Target },
                 new() { Name = "replicas", Type = ParameterType.Integer, Min = 1, Max = 10 },
             ],
+            Formats = ["scale {replicas} {target}"],
+            Examples = ["scale web-1 3", "scale 3 web-1"],
         },
     ]));
 
