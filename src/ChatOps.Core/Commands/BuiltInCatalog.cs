@@ -1,0 +1,148 @@
+using ChatOps.Core.Domain;
+
+namespace ChatOps.Core.Commands;
+
+/// <summary>
+/// The commands ChatOps ships with, as data. To add or change commands, build a
+/// <see cref="CommandCatalog"/> from <see cref="Definitions"/> plus your own.
+/// </summary>
+public sealed class BuiltInCatalog : ICommandCatalog
+{
+    private static readonly IReadOnlyList<string> Everyone = [Roles.Viewer, Roles.Operator, Roles.Approver, Roles.Admin];
+    private static readonly IReadOnlyList<string> Operators = [Roles.Operator, Roles.Approver, Roles.Admin];
+
+    private static readonly ParameterDefinition RequiredTarget = new()
+    {
+        Name = "target",
+        Type = ParameterType.Target,
+        Description = "a server id (web-3), a glob (web-*) or a tag (role:web)",
+    };
+
+    private static readonly ParameterDefinition Service = new()
+    {
+        Name = "service",
+        Type = ParameterType.Word,
+        MaxLength = 128,
+        Description = "the service name, e.g. nginx",
+    };
+
+    public static IReadOnlyList<CommandDefinition> Definitions { get; } =
+    [
+        new()
+        {
+            Name = "help",
+            Summary = "List the commands, or explain one.",
+            Kind = CommandKind.BuiltIn,
+            LockScope = LockScope.None,
+            AllowedRoles = Everyone,
+            Parameters = [new() { Name = "command", Type = ParameterType.Word, Required = false, MaxLength = 64, Description = "a command name" }],
+            Examples = ["help", "help restart"],
+        },
+        new()
+        {
+            Name = "status",
+            Summary = "Show the health and latest metrics of servers (all when no target is given).",
+            Kind = CommandKind.BuiltIn,
+            LockScope = LockScope.None,
+            AllowedRoles = Everyone,
+            Parameters = [RequiredTarget with { Required = false }],
+            Examples = ["status", "status web-3", "status role:web"],
+        },
+        new()
+        {
+            Name = "servers",
+            Summary = "List the servers ChatOps manages, with their tags.",
+            Kind = CommandKind.BuiltIn,
+            LockScope = LockScope.None,
+            AllowedRoles = Everyone,
+            Examples = ["servers"],
+        },
+        new()
+        {
+            Name = "whoami",
+            Summary = "Show who ChatOps thinks you are and your roles.",
+            Kind = CommandKind.BuiltIn,
+            LockScope = LockScope.None,
+            AllowedRoles = Everyone,
+            Examples = ["whoami"],
+        },
+        new()
+        {
+            Name = "history",
+            Summary = "Show recent commands, optionally only those for a target.",
+            Kind = CommandKind.BuiltIn,
+            LockScope = LockScope.None,
+            AllowedRoles = Everyone,
+            Parameters =
+            [
+                RequiredTarget with { Required = false },
+                new() { Name = "limit", Type = ParameterType.Integer, Required = false, FlagOnly = true, Default = "20", Min = 1, Max = 200, Description = "how many commands to show" },
+            ],
+            Examples = ["history", "history web-3", "history role:web --limit 50"],
+        },
+        new()
+        {
+            Name = "cancel",
+            Summary = "Cancel a command that is waiting or running.",
+            Kind = CommandKind.BuiltIn,
+            LockScope = LockScope.None,
+            AllowedRoles = Operators,
+            Parameters = [new() { Name = "command_id", Type = ParameterType.Word, MaxLength = 64, Description = "the id shown when the command was accepted" }],
+            Examples = ["cancel 7f3c2a"],
+        },
+        new()
+        {
+            // AgentAction stays null: the agent action is the {action} parameter, checked
+            // against the agent's own allowlist; the action's arguments arrive as ActionArgs.
+            Name = "run",
+            Summary = "Run an allowlisted action on servers; its arguments are passed literally, never through a shell.",
+            Kind = CommandKind.Agent,
+            AgentAction = null,
+            LockScope = LockScope.Server,
+            AllowedRoles = Operators,
+            Parameters =
+            [
+                RequiredTarget,
+                new() { Name = "action", Type = ParameterType.Action, Rest = true, MaxLength = 64, Description = "an action from the agent's allowlist, then its arguments" },
+            ],
+            Formats = ["run {action} on {target}"],
+            Examples = ["run web-1 uptime", "run uptime on web-1", "run role:web df -- -h /var", "run web-* uptime --max-concurrency 5 --max-errors 1"],
+        },
+        new()
+        {
+            Name = "restart",
+            Summary = "Restart a service on servers.",
+            Kind = CommandKind.Agent,
+            AgentAction = "restart",
+            Risk = Risk.Low,
+            Timeout = TimeSpan.FromSeconds(120),
+            LockScope = LockScope.Server,
+            AllowedRoles = Operators,
+            Parameters = [RequiredTarget, Service],
+            Examples = ["restart web-3 nginx", "restart role:web nginx --max-concurrency 2"],
+        },
+        new()
+        {
+            // Read-only, so viewers may use it and it takes no lock.
+            Name = "logs",
+            Summary = "Show the latest log lines of a service.",
+            Kind = CommandKind.Agent,
+            AgentAction = "logs",
+            LockScope = LockScope.None,
+            AllowedRoles = Everyone,
+            Parameters =
+            [
+                RequiredTarget,
+                Service,
+                new() { Name = "lines", Type = ParameterType.Integer, Required = false, FlagOnly = true, Default = "100", Min = 1, Max = 5000, Description = "how many lines" },
+            ],
+            Examples = ["logs web-3 nginx", "logs web-3 nginx --lines 500"],
+        },
+    ];
+
+    private readonly CommandCatalog catalog = new(Definitions);
+
+    public IReadOnlyList<CommandDefinition> All => catalog.All;
+
+    public CommandDefinition? Find(string name) => catalog.Find(name);
+}
