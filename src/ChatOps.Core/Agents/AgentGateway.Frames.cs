@@ -3,6 +3,7 @@ using System.Text.Json;
 using ChatOps.Core.Commands;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Events;
+using ChatOps.Core.Ports;
 using Microsoft.Extensions.Logging;
 
 namespace ChatOps.Core.Agents;

@@ -18,8 +18,7 @@ public sealed class BuiltInCommands(
     IAgentRegistry registry,
     IMetricsCache metrics,
     ICommandStore commands,
-    CommandEventPublisher events,
-    TimeProvider time)
+    CommandEventPublisher events)
 {
     public Task<string> ExecuteAsync(ParsedCommand command, IntakeRequest request, User user, CancellationToken cancellationToken) =>
         command.Definition.Name switch
