@@ -185,4 +185,83 @@ public sealed class InMemoryEventBusDeliveryTests
         Assert.Equal(2, Assert.Single(orders.Received).Read<BusProbe>().Seq);
         Assert.Equal(1, Assert.Single(audit.Received).Read<BusProbe>().Seq);
     }
+
+    [Fact]
+    public async Task A_member_may_leave_from_inside_its_handler()
+    {
+        await using var bus = NewBus(partitions: 1);
+        var group = "router";
+        IAsyncDisposable? self = null;
+        var left = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        self = await bus.SubscribeAsync("orders", group, async (e, ct) =>
+        {
+            await self!.DisposeAsync();
+            left.TrySetResult();
+        });
+        await bus.PublishAsync("orders", Probe("web-1", 0));
+        await left.Task.WaitAsync(Wait);
+        await self.DisposeAsync().AsTask().WaitAsync(Wait); // the handler has returned: this completes
+
+        // The message was finished, so it was committed: the next member starts after it.
+        var next = new EnvelopeCollector();
+        await using var successor = await bus.SubscribeAsync("orders", group, next.Handle);
+        await bus.PublishAsync("orders", Probe("web-1", 1));
+        await next.WaitForCountAsync(1, Wait);
+        Assert.Equal(1, next.Received[0].Read<BusProbe>().Seq);
+    }
+
+    [Fact]
+    public async Task Under_concurrent_publishers_and_members_coming_and_going_each_key_is_handled_once_in_order()
+    {
+        const int publishers = 4;
+        const int keysPerPublisher = 5;
+        const int perKey = 100;
+        const int total = publishers * keysPerPublisher * perKey;
+        await using var bus = NewBus(partitions: 8);
+        var completed = new EnvelopeCollector();
+        EnvelopeHandler handler = async (e, ct) =>
+        {
+            await Task.Yield();
+            ct.ThrowIfCancellationRequested(); // a leaving member abandons its message
+            completed.Add(e);
+        };
+        var members = new List<IAsyncDisposable> { await bus.SubscribeAsync("orders", "router", handler) };
+
+        var publishing = Task.WhenAll(Enumerable.Range(0, publishers).Select(p => Task.Run(async () =>
+        {
+            for (var seq = 0; seq < perKey; seq++)
+            {
+                for (var k = 0; k < keysPerPublisher; k++)
+                {
+                    await bus.PublishAsync("orders", Probe($"p{p}-k{k}", seq));
+                }
+            }
+        })));
+        for (var round = 1; round <= 12; round++)
+        {
+            await completed.WaitForCountAsync(round * total / 15, Wait);
+            if (round % 3 == 0)
+            {
+                await members[0].DisposeAsync();
+                members.RemoveAt(0);
+            }
+            else
+            {
+                members.Add(await bus.SubscribeAsync("orders", "router", handler));
+            }
+        }
+
+        await publishing.WaitAsync(Wait);
+        await completed.WaitForCountAsync(total, Wait);
+        foreach (var member in members)
+        {
+            await member.DisposeAsync();
+        }
+
+        Assert.Equal(total, completed.Received.Count);
+        foreach (var byKey in completed.Received.GroupBy(e => e.Key))
+        {
+            Assert.Equal(Enumerable.Range(0, perKey), byKey.Select(e => e.Read<BusProbe>().Seq));
+        }
+    }
 }

@@ -66,7 +66,7 @@ internal sealed class ConsumerGroup
             Workers[p].Wake();
         }
 
-        _bus.Logger.LogInformation(
+        _bus.Logger.LogDebug(
             "Group {Group} on {Topic} rebalanced: {Members} member(s) share {Partitions} partitions",
             Name,
             Topic.Name,

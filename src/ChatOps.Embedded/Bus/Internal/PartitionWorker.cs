@@ -128,6 +128,7 @@ internal sealed class PartitionWorker
         {
             try
             {
+                Subscription.Handling.Value = member;
                 await member.Handler(envelope, token);
                 return Outcome.Handled;
             }
@@ -162,6 +163,10 @@ internal sealed class PartitionWorker
             catch (Exception ex)
             {
                 return await ParkAsync(member, envelope, offset, attempt, ex);
+            }
+            finally
+            {
+                Subscription.Handling.Value = null;
             }
         }
     }

@@ -10,6 +10,9 @@ namespace ChatOps.Embedded.Bus.Internal;
 /// </summary>
 internal sealed class Subscription : IAsyncDisposable
 {
+    /// <summary>The member whose handler runs in this async flow, so it may dispose its own subscription.</summary>
+    internal static readonly AsyncLocal<Subscription?> Handling = new();
+
     private readonly InMemoryEventBus _bus;
     private readonly ConsumerGroup _group;
     private readonly CancellationTokenSource _leaving;
@@ -70,6 +73,15 @@ internal sealed class Subscription : IAsyncDisposable
         }
 
         await _leaving.CancelAsync();
+        if (Handling.Value == this)
+        {
+            // Called by our own handler: waiting for it to return would wait forever. It commits
+            // (or not) when it returns, like any message in hand.
+            _bus.Logger.LogInformation("{Member} left group {Group} on {Topic} from inside its handler", Id, _group.Name, _group.Topic.Name);
+            _ = _drained.Task.ContinueWith(_ => _leaving.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            return;
+        }
+
         await _drained.Task;
         _leaving.Dispose();
         _bus.Logger.LogInformation("{Member} left group {Group} on {Topic}", Id, _group.Name, _group.Topic.Name);
