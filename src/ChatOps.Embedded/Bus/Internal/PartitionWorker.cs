@@ -109,14 +109,19 @@ internal sealed class PartitionWorker
         {
             offset = NextOffset;
             member = Owner!;
-            envelope = null!;
-            if (Owner is null || !_topic.Logs[_partition].TryRead(offset, out envelope))
+            if (member is null)
+            {
+                envelope = null!;
+                return false;
+            }
+
+            if (!_topic.Logs[_partition].TryRead(offset, out envelope))
             {
                 return false;
             }
 
-            // Owner is never a leaving member: leaving removes it from ownership under this same lock.
-            Owner.EnterHandler();
+            // The owner is never a leaving member: leaving removes it from ownership under this same lock.
+            member.EnterHandler();
             return true;
         }
     }
