@@ -1,1 +1,0 @@
-namespace ChatOps.Embedded; internal static class Placeholder { }

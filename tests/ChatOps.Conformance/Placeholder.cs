@@ -1,1 +1,0 @@
-namespace ChatOps.Conformance; internal static class Placeholder { }
