@@ -82,10 +82,18 @@ internal sealed partial class ActionParameter
         }
     }
 
-    private ValueCheck CheckWord(string value) =>
-        WordPattern().IsMatch(value)
-            ? ValueCheck.Ok(value)
-            : ValueCheck.Fail($"parameter '{Name}' must be one word of letters, digits and ._:+=,@/-");
+    private ValueCheck CheckWord(string value)
+    {
+        if (!WordPattern().IsMatch(value))
+        {
+            return ValueCheck.Fail($"parameter '{Name}' must be one word of letters, digits and ._:+=,@/-");
+        }
+
+        // args4j and others expand "@file" into that file's contents before any other check (Jenkins CVE-2024-23897).
+        return value.StartsWith('@')
+            ? ValueCheck.Fail($"parameter '{Name}' must not start with '@' (read as \"arguments from this file\" by some programs)")
+            : ValueCheck.Ok(value);
+    }
 
     private ValueCheck CheckInteger(string value)
     {

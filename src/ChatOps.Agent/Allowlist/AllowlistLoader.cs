@@ -124,7 +124,10 @@ internal static partial class AllowlistLoader
             }
         }
 
-        var (program, template) = BuildTemplate(spec, parameters, rest, searchPath, problems);
+        // Placeholders are checked against every declared name, valid or not, so one bad parameter
+        // is one line rather than a cascade of "unknown placeholder" lines.
+        var declared = (spec.Params ?? []).Append(spec.Rest).Select(p => p?.Name).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var (program, template) = BuildTemplate(spec, declared, searchPath, problems);
         if (problems.Count > 0 || program is null)
         {
             return null;
@@ -144,7 +147,7 @@ internal static partial class AllowlistLoader
     }
 
     private static (string? Program, List<ArgvElement> Template) BuildTemplate(
-        ActionSpec spec, List<ActionParameter> parameters, ActionParameter? rest, string? searchPath, ProblemCounter problems)
+        ActionSpec spec, HashSet<string> declared, string? searchPath, ProblemCounter problems)
     {
         var template = new List<ArgvElement>();
         if (spec.Argv is not { Count: > 0 })
@@ -154,9 +157,13 @@ internal static partial class AllowlistLoader
         }
 
         string? program = null;
+        var used = new HashSet<string>(StringComparer.Ordinal);
         var first = spec.Argv[0];
-        if (string.IsNullOrEmpty(first) || PlaceholderPattern().IsMatch(first))
+        var programPlaceholder = PlaceholderPattern().Match(first ?? "");
+        if (string.IsNullOrEmpty(first) || programPlaceholder.Success)
         {
+            // Counted as used, so the parameter is not reported a second time as unused.
+            used.Add(programPlaceholder.Groups["name"].Value);
             problems.Report("argv[0]", "must name the program (a literal, never a placeholder)");
         }
         else
@@ -168,7 +175,6 @@ internal static partial class AllowlistLoader
             }
         }
 
-        var used = new HashSet<string>(StringComparer.Ordinal);
         var seenPlaceholder = false;
         for (var i = 1; i < spec.Argv.Count; i++)
         {
@@ -184,7 +190,7 @@ internal static partial class AllowlistLoader
             if (whole.Success)
             {
                 var parameterName = whole.Groups["name"].Value;
-                if (!parameters.Any(p => p.Name == parameterName) && rest?.Name != parameterName)
+                if (!declared.Contains(parameterName))
                 {
                     problems.Report(field, $"placeholder {{{parameterName}}} names no declared parameter");
                 }
@@ -200,6 +206,7 @@ internal static partial class AllowlistLoader
 
             if (EmbeddedPlaceholderPattern().IsMatch(element))
             {
+                used.UnionWith(EmbeddedPlaceholderPattern().Matches(element).Select(m => m.Value[1..^1]));
                 problems.Report(field, "a placeholder must be the whole element, never spliced into other text");
                 continue;
             }
@@ -218,12 +225,9 @@ internal static partial class AllowlistLoader
             template.Add(ArgvElement.ForLiteral(element));
         }
 
-        foreach (var declared in parameters.Select(p => p.Name).Append(rest?.Name).OfType<string>())
+        foreach (var name in declared.Where(name => !used.Contains(name)))
         {
-            if (!used.Contains(declared))
-            {
-                problems.Report("argv", $"parameter '{declared}' is declared but has no {{{declared}}} placeholder");
-            }
+            problems.Report("argv", $"parameter '{name}' is declared but has no {{{name}}} placeholder");
         }
 
         return (program, template);
