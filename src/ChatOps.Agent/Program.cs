@@ -1,1 +1,3 @@
-return 0;
+using ChatOps.Agent;
+
+return await AgentProgram.MainAsync(args, Environment.GetEnvironmentVariable, Console.Out, Console.Error);

@@ -1,0 +1,184 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+using System.Threading.Channels;
+using ChatOps.Core.Agents;
+
+namespace ChatOps.Agent.Tests.Support;
+
+/// <summary>
+/// A stand-in for the gateway's <c>/agents/connect</c>: an HttpListener on a free loopback port
+/// that checks the bearer token (401 otherwise) and hands each accepted WebSocket to the test.
+/// </summary>
+public sealed class TestGateway : IAsyncDisposable
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    private readonly HttpListener _listener = new();
+    private readonly Channel<GatewaySession> _sessions = Channel.CreateUnbounded<GatewaySession>();
+    private readonly Task _accepting;
+    private int _refusedUpgrades;
+
+    public TestGateway(string token)
+    {
+        Token = token;
+        Port = FreePort();
+        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+        _listener.Start();
+        _accepting = AcceptLoopAsync();
+    }
+
+    public string Token { get; }
+
+    public int Port { get; }
+
+    public string Url => $"ws://127.0.0.1:{Port}/agents/connect";
+
+    public int RefusedUpgrades => Volatile.Read(ref _refusedUpgrades);
+
+    /// <summary>Waits for the next agent connection.</summary>
+    public async Task<GatewaySession> NextSessionAsync() =>
+        await _sessions.Reader.ReadAsync().AsTask().WaitAsync(Patience);
+
+    /// <summary>Waits for the next connection, reads its hello and answers welcome.</summary>
+    public async Task<(GatewaySession Session, HelloFrame Hello)> NextWelcomedSessionAsync(int heartbeatSeconds = 15, int metricsSeconds = 30)
+    {
+        var session = await NextSessionAsync();
+        var hello = Assert.IsType<HelloFrame>(await session.ReceiveAsync());
+        await session.SendAsync(new WelcomeFrame(hello.ServerId, "node-1", AgentProtocol.Version, heartbeatSeconds, metricsSeconds));
+        return (session, hello);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        _listener.Close();
+        try
+        {
+            await _accepting;
+        }
+        catch (Exception)
+        {
+            // The listener was closed under the accept loop; that is how it ends.
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception) when (!_listener.IsListening)
+            {
+                return;
+            }
+
+            if (context.Request.Url?.AbsolutePath != "/agents/connect" || !context.Request.IsWebSocketRequest)
+            {
+                context.Response.StatusCode = 404;
+                context.Response.Close();
+                continue;
+            }
+
+            var authorization = context.Request.Headers["Authorization"];
+            if (authorization != $"Bearer {Token}")
+            {
+                Interlocked.Increment(ref _refusedUpgrades);
+                context.Response.StatusCode = 401;
+                context.Response.Close();
+                continue;
+            }
+
+            var webSocket = await context.AcceptWebSocketAsync(subProtocol: null);
+            await _sessions.Writer.WriteAsync(new GatewaySession(webSocket.WebSocket, authorization));
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>One accepted agent WebSocket, seen from the server side.</summary>
+public sealed class GatewaySession(WebSocket socket, string authorization)
+{
+    public WebSocket Socket { get; } = socket;
+
+    public string Authorization { get; } = authorization;
+
+    /// <summary>The close status the agent sent, once <see cref="ReceiveAsync"/> saw its close.</summary>
+    public WebSocketCloseStatus? CloseStatus { get; private set; }
+
+    public Task SendAsync(AgentFrame frame) => SendTextAsync(AgentProtocol.Serialize(frame));
+
+    public Task SendTextAsync(string text) =>
+        Socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).WaitAsync(TestGateway.Patience);
+
+    /// <summary>The next frame from the agent; null when the agent closed the connection.</summary>
+    public async Task<AgentFrame?> ReceiveAsync()
+    {
+        var buffer = new byte[AgentProtocol.MaxFrameBytes + 1];
+        var count = 0;
+        while (true)
+        {
+            var result = await Socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None).AsTask().WaitAsync(TestGateway.Patience);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                CloseStatus = Socket.CloseStatus;
+                if (Socket.State == WebSocketState.CloseReceived)
+                {
+                    await Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                }
+
+                return null;
+            }
+
+            count += result.Count;
+            if (result.EndOfMessage)
+            {
+                return AgentProtocol.Deserialize(buffer.AsSpan(0, count));
+            }
+        }
+    }
+
+    /// <summary>Reads frames until one of type <typeparamref name="T"/> matching <paramref name="match"/>; others go to <paramref name="seen"/>.</summary>
+    public async Task<T> ReceiveUntilAsync<T>(Func<T, bool>? match = null, List<AgentFrame>? seen = null)
+        where T : AgentFrame
+    {
+        while (true)
+        {
+            var frame = await ReceiveAsync() ?? throw new InvalidOperationException($"the agent closed the connection before sending a {typeof(T).Name}");
+            if (frame is T wanted && (match?.Invoke(wanted) ?? true))
+            {
+                return wanted;
+            }
+
+            seen?.Add(frame);
+        }
+    }
+
+    /// <summary>Reads (and drops) frames until the agent closes; returns its close status.</summary>
+    public async Task<WebSocketCloseStatus?> ReceiveCloseAsync()
+    {
+        try
+        {
+            while (await ReceiveAsync() is not null)
+            {
+            }
+        }
+        catch (WebSocketException)
+        {
+            // The agent aborted instead of closing.
+        }
+
+        return CloseStatus;
+    }
+}
