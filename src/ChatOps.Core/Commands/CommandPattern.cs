@@ -118,6 +118,12 @@ internal sealed class CommandPattern
                 assigned[parameter.Name] = words.Skip(next).ToList();
                 next = words.Count;
             }
+            else if (parameter.Rest && Elements[e + 1].Literal is { } keyword && LastKeyword(words, next + 1, keyword) is var end and > 0)
+            {
+                // "run echo hello world on web-1": the action and its arguments run up to the last "on".
+                assigned[parameter.Name] = words.Skip(next).Take(end - next).ToList();
+                next = end;
+            }
             else
             {
                 assigned[parameter.Name] = [words[next++]];
@@ -133,6 +139,14 @@ internal sealed class CommandPattern
         }
 
         return new Match(true, assigned, missing, leftover);
+    }
+
+    /// <summary>The index of the last unquoted <paramref name="literal"/> at or after <paramref name="from"/>, or -1.</summary>
+    private static int LastKeyword(IReadOnlyList<CommandWord> words, int from, string literal)
+    {
+        for (var i = words.Count - 1; i >= from; i--)
+            if (IsKeyword(words[i], literal)) return i;
+        return -1;
     }
 
     // A keyword is typed as is: quoted words and words after "--" are always values.

@@ -48,7 +48,7 @@ public static partial class ServerEndpoints
 
         var now = time.GetUtcNow();
         var existing = await servers.GetAsync(id, context.RequestAborted);
-        await servers.UpsertAsync(new Server(id, body.Name ?? existing?.Name, tags.Count > 0 ? tags : existing?.Tags ?? [], existing?.CreatedAt ?? now), context.RequestAborted);
+        await servers.UpsertAsync(new Core.Domain.Server(id, body.Name ?? existing?.Name, tags.Count > 0 ? tags : existing?.Tags ?? [], existing?.CreatedAt ?? now), context.RequestAborted);
         var token = Secrets.NewToken("agt_");
         var generation = await credentials.EnrollAsync(id, Secrets.Hash(token), now, context.RequestAborted);
         await audit.RecordAsync(caller.User.Id, "server.enrolled", id, "ok", $"generation {generation}", context.RequestAborted);

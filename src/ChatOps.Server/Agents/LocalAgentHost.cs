@@ -44,7 +44,7 @@ public sealed partial class LocalAgentHost(
 
         var now = time.GetUtcNow();
         var existing = await servers.GetAsync(ServerId, stoppingToken);
-        await servers.UpsertAsync(new Server(ServerId, "this machine", existing?.Tags ?? ["role:local"], existing?.CreatedAt ?? now), stoppingToken);
+        await servers.UpsertAsync(new Core.Domain.Server(ServerId, "this machine", existing?.Tags ?? ["role:local"], existing?.CreatedAt ?? now), stoppingToken);
         var token = Secrets.NewToken("agt_");
         await credentials.EnrollAsync(ServerId, Secrets.Hash(token), now, stoppingToken);
 

@@ -111,9 +111,19 @@ public class CommandParserTests
     }
 
     [Fact]
-    public void Run_with_on_among_the_arguments_keeps_the_canonical_reading()
+    public void Run_in_the_natural_order_takes_the_actions_arguments_up_to_the_last_on()
     {
-        var command = Success("run web-1 echo on web-2");
+        var command = Success("run echo hello on the world on web-2");
+
+        Assert.Equal("web-2", command.Target);
+        Assert.Equal("echo", command.Get("action"));
+        Assert.Equal(["hello", "on", "the", "world"], command.ActionArgs);
+    }
+
+    [Fact]
+    public void Run_with_a_quoted_on_among_the_arguments_keeps_the_canonical_reading()
+    {
+        var command = Success("run web-1 echo \"on\" web-2");
 
         Assert.Equal("web-1", command.Target);
         Assert.Equal("echo", command.Get("action"));

@@ -5,7 +5,7 @@ public static class Binaries
 {
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    private static readonly string Configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+    private static readonly string Configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
 
     public static string Server => Dll("ChatOps.Server", "chatops.dll");
 
