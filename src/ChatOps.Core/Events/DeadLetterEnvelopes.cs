@@ -1,7 +1,6 @@
-using ChatOps.Core.Events;
 using ChatOps.Core.Ports;
 
-namespace ChatOps.Embedded.Bus;
+namespace ChatOps.Core.Events;
 
 /// <summary>
 /// The envelope a consumer parks on <c>{topic}.dlq</c> after its last failed attempt: type

@@ -1,0 +1,1 @@
+namespace ChatOps.Kafka; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace ChatOps.Postgres; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace ChatOps.Redis; internal static class Placeholder { }

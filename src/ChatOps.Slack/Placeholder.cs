@@ -1,0 +1,1 @@
+namespace ChatOps.Slack; internal static class Placeholder { }
