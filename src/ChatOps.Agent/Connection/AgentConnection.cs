@@ -32,6 +32,7 @@ internal sealed class AgentConnection
     private readonly TimeProvider _time;
     private readonly Channel<AgentFrame> _outbox = Channel.CreateUnbounded<AgentFrame>(new() { SingleReader = true });
     private readonly RunningCommands _commands;
+    private volatile bool _stopping;
 
     public AgentConnection(AgentServices services)
     {
@@ -157,6 +158,7 @@ internal sealed class AgentConnection
 
     private async Task StopCleanlyAsync(ClientWebSocket socket, Task sending, Task<string> receiving)
     {
+        _stopping = true;
         if (_commands.Count > 0)
         {
             _logger.LogInformation("stopping: cancelling {Count} running command(s)", _commands.Count);
@@ -227,6 +229,12 @@ internal sealed class AgentConnection
                 if (string.IsNullOrEmpty(dispatch.CommandId) || dispatch.CommandId.Length > MaxCommandIdLength || string.IsNullOrEmpty(dispatch.Action))
                 {
                     return new FrameProblem(WebSocketCloseStatus.InvalidPayloadData, "dispatch without a usable commandId or action");
+                }
+
+                if (_stopping)
+                {
+                    Enqueue(new RejectedFrame(dispatch.CommandId, RejectReasons.Busy, "the agent is stopping"));
+                    return null;
                 }
 
                 var decision = _services.Guard.Admit(dispatch);

@@ -74,6 +74,32 @@ public sealed class AgentConnectionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Stale_expired_and_malformed_dispatches_are_refused_with_their_reason_and_nothing_runs()
+    {
+        await using var harness = AgentHarness.Start(output);
+        var (session, _) = await harness.Gateway.NextWelcomedSessionAsync();
+        await session.SendAsync(harness.Dispatch("holder-b", "print", "b") with { FencingToken = 10 });
+        await session.ReceiveUntilAsync<ResultFrame>();
+
+        await session.SendAsync(harness.Dispatch("holder-a", "print", "a") with { FencingToken = 9 });
+        await session.SendAsync(harness.Dispatch("late", "print", "x") with { FencingToken = 10, ExpiresAt = DateTimeOffset.UtcNow.AddSeconds(-1) });
+        await session.SendAsync(harness.Dispatch("holder-b", "print", "b") with { FencingToken = 10 });
+        await session.SendAsync(harness.Dispatch("option", "print", "--output=/etc/x") with { FencingToken = 10 });
+
+        var rejected = new List<RejectedFrame>();
+        for (var i = 0; i < 4; i++)
+        {
+            rejected.Add(await session.ReceiveUntilAsync<RejectedFrame>());
+        }
+
+        Assert.Equal(
+            [("holder-a", RejectReasons.StaleFencingToken), ("late", RejectReasons.Expired), ("holder-b", RejectReasons.Duplicate), ("option", RejectReasons.BadArguments)],
+            rejected.Select(r => (r.CommandId, r.Reason)));
+        Assert.Contains("must not start with '-'", rejected[3].Message, StringComparison.Ordinal);
+        Assert.Single(harness.Logs.Lines, l => l.Contains("accepted command", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Beyond_max_concurrent_a_dispatch_is_refused_as_busy()
     {
         await using var harness = AgentHarness.Start(output, maxConcurrent: 1);
