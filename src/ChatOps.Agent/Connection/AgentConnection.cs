@@ -67,7 +67,9 @@ internal sealed class AgentConnection
         var heartbeats = HeartbeatLoopAsync(Positive(welcome.HeartbeatSeconds, DefaultHeartbeatSeconds), abort.Token);
         var metrics = MetricsLoopAsync(Positive(welcome.MetricsSeconds, DefaultMetricsSeconds), abort.Token);
         var receiving = ReceiveLoopAsync(socket, abort.Token);
-        var stopped = Task.Delay(Timeout.Infinite, stop);
+        // Linked so that its registration on the long-lived stop token goes away with this connection.
+        using var stopWatch = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var stopped = Task.Delay(Timeout.Infinite, stopWatch.Token);
 
         var first = await Task.WhenAny(receiving, sending, stopped);
         if (first == stopped)
