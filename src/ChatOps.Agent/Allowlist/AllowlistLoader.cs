@@ -342,7 +342,8 @@ internal static partial class AllowlistLoader
         {
             Name = spec.Name!,
             Type = type!.Value,
-            Required = spec.Required ?? spec.Default is null,
+            // A rest parameter may take no values unless it says otherwise.
+            Required = spec.Required ?? (!isRest && spec.Default is null),
             Default = spec.Default,
             Pattern = pattern,
             MaxLength = spec.MaxLength ?? ActionParameter.DefaultMaxLength,

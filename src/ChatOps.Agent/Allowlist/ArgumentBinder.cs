@@ -81,6 +81,11 @@ internal static class ArgumentBinder
             checkedValues[parameter.Name] = check.Value!;
         }
 
+        if (action.Rest is { Required: true } && restValues.Count == 0)
+        {
+            return BindResult.Fail($"missing required parameter '{action.Rest.Name}'");
+        }
+
         var checkedRest = new List<string>(restValues.Count);
         foreach (var raw in restValues)
         {

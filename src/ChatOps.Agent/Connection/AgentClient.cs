@@ -27,7 +27,18 @@ internal sealed class AgentClient
 
         while (!stop.IsCancellationRequested)
         {
-            var end = await new AgentConnection(_services).RunAsync(stop);
+            ConnectionEnd end;
+            try
+            {
+                end = await new AgentConnection(_services).RunAsync(stop);
+            }
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                // A bug in one session must not end the agent: log it and connect afresh.
+                logger.LogError(e, "the connection failed unexpectedly");
+                end = default;
+            }
+
             if (stop.IsCancellationRequested)
             {
                 break;

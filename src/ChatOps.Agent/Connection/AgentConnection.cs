@@ -19,7 +19,10 @@ internal sealed class AgentConnection
     private const int DefaultHeartbeatSeconds = 15;
     private const int DefaultMetricsSeconds = 30;
     private const int MaxCommandIdLength = 200;
+    // Limits on waiting for the peer's network I/O run on the real clock: a socket does not follow
+    // an injected (test) clock. The protocol's own schedule (heartbeats, metrics) uses TimeProvider.
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
 
     private static readonly string AgentVersion =
         typeof(AgentConnection).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
@@ -29,6 +32,7 @@ internal sealed class AgentConnection
     private readonly TimeProvider _time;
     private readonly Channel<AgentFrame> _outbox = Channel.CreateUnbounded<AgentFrame>(new() { SingleReader = true });
     private readonly RunningCommands _commands;
+    private volatile bool _stopping;
 
     public AgentConnection(AgentServices services)
     {
@@ -63,7 +67,9 @@ internal sealed class AgentConnection
         var heartbeats = HeartbeatLoopAsync(Positive(welcome.HeartbeatSeconds, DefaultHeartbeatSeconds), abort.Token);
         var metrics = MetricsLoopAsync(Positive(welcome.MetricsSeconds, DefaultMetricsSeconds), abort.Token);
         var receiving = ReceiveLoopAsync(socket, abort.Token);
-        var stopped = Task.Delay(Timeout.Infinite, stop);
+        // Linked so that its registration on the long-lived stop token goes away with this connection.
+        using var stopWatch = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var stopped = Task.Delay(Timeout.Infinite, stopWatch.Token);
 
         var first = await Task.WhenAny(receiving, sending, stopped);
         if (first == stopped)
@@ -94,7 +100,7 @@ internal sealed class AgentConnection
     private async Task<WelcomeFrame?> HandshakeAsync(ClientWebSocket socket, CancellationToken stop)
     {
         var options = _services.Options;
-        using var timeout = new CancellationTokenSource(options.ConnectTimeout, _time);
+        using var timeout = new CancellationTokenSource(options.ConnectTimeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stop);
         try
         {
@@ -154,6 +160,7 @@ internal sealed class AgentConnection
 
     private async Task StopCleanlyAsync(ClientWebSocket socket, Task sending, Task<string> receiving)
     {
+        _stopping = true;
         if (_commands.Count > 0)
         {
             _logger.LogInformation("stopping: cancelling {Count} running command(s)", _commands.Count);
@@ -167,9 +174,9 @@ internal sealed class AgentConnection
         await WaitAsync(sending, ShutdownGrace);
         try
         {
-            using var closing = new CancellationTokenSource(ShutdownGrace, _time);
+            using var closing = new CancellationTokenSource(CloseGrace);
             await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "agent stopping", closing.Token);
-            await WaitAsync(receiving, ShutdownGrace);
+            await WaitAsync(receiving, CloseGrace);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
@@ -224,6 +231,12 @@ internal sealed class AgentConnection
                 if (string.IsNullOrEmpty(dispatch.CommandId) || dispatch.CommandId.Length > MaxCommandIdLength || string.IsNullOrEmpty(dispatch.Action))
                 {
                     return new FrameProblem(WebSocketCloseStatus.InvalidPayloadData, "dispatch without a usable commandId or action");
+                }
+
+                if (_stopping)
+                {
+                    Enqueue(new RejectedFrame(dispatch.CommandId, RejectReasons.Busy, "the agent is stopping"));
+                    return null;
                 }
 
                 var decision = _services.Guard.Admit(dispatch);
@@ -350,7 +363,7 @@ internal sealed class AgentConnection
         }
     }
 
-    private async Task CloseQuietlyAsync(ClientWebSocket socket, WebSocketCloseStatus status, string description)
+    private static async Task CloseQuietlyAsync(ClientWebSocket socket, WebSocketCloseStatus status, string description)
     {
         if (socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
         {
@@ -359,7 +372,7 @@ internal sealed class AgentConnection
 
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), _time);
+            using var timeout = new CancellationTokenSource(CloseGrace);
             // Close reasons are limited to 123 bytes by RFC 6455.
             var reason = description.Length > 100 ? description[..100] : description;
             await socket.CloseOutputAsync(status, reason, timeout.Token);
@@ -374,11 +387,11 @@ internal sealed class AgentConnection
 
     private static int Positive(int seconds, int fallback) => seconds is > 0 and <= 3600 ? seconds : fallback;
 
-    private async Task WaitAsync(Task task, TimeSpan limit)
+    private static async Task WaitAsync(Task task, TimeSpan limit)
     {
         try
         {
-            await task.WaitAsync(limit, _time);
+            await task.WaitAsync(limit);
         }
         catch (Exception)
         {

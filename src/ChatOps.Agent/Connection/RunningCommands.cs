@@ -16,6 +16,7 @@ internal sealed class RunningCommands
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _cancels = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task> _tasks = new(StringComparer.Ordinal);
+    private volatile bool _closed;
 
     public RunningCommands(ActionRunner runner, ILogger logger)
     {
@@ -49,6 +50,12 @@ internal sealed class RunningCommands
             }
         });
         started.SetResult();
+
+        // A dispatch that raced with the connection closing must not outlive it either.
+        if (_closed)
+        {
+            TryCancel(cancel);
+        }
     }
 
     public bool Cancel(string commandId)
@@ -62,8 +69,10 @@ internal sealed class RunningCommands
         return true;
     }
 
+    /// <summary>Cancels every command, including any started from now on.</summary>
     public void CancelAll()
     {
+        _closed = true;
         foreach (var cancel in _cancels.Values)
         {
             TryCancel(cancel);

@@ -112,6 +112,18 @@ public sealed class ArgumentBinderTests
     }
 
     [Fact]
+    public void A_rest_parameter_is_optional_unless_it_is_required()
+    {
+        var required = Allowlists.Action("""
+            { "actions": { "a": { "argv": ["/usr/bin/printf", "{names}"], "rest": { "name": "names", "type": "word", "required": true } } } }
+            """, "a");
+
+        Assert.Equal(["%s\\n", "-v", "--", "fast"], Files.Bind(null, ["fast"]).Command!.Arguments);
+        Assert.Equal("missing required parameter 'names'", required.Bind(null, null).Error);
+        Assert.Equal(["x", "y"], required.Bind(null, ["x", "y"]).Command!.Arguments);
+    }
+
+    [Fact]
     public void Each_rest_value_is_checked()
     {
         Assert.Contains("must be one word", Files.Bind(null, ["fast", "ok", "not ok"]).Error);

@@ -22,6 +22,33 @@ internal static class ProcessTree
         return children;
     }
 
+    /// <summary>Live processes whose argv contains <paramref name="argument"/> as a whole element.</summary>
+    public static IReadOnlyList<int> WithArgument(string argument)
+    {
+        var found = new List<int>();
+        foreach (var folder in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(folder), out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').Contains(argument) && IsAlive(pid))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // It ended while we looked.
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>True while the process exists and is not a zombie waiting to be reaped.</summary>
     public static bool IsAlive(int pid) => Stat(pid) is { } stat && stat.State is not ('Z' or 'X');
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
@@ -17,6 +18,7 @@ public sealed class TestGateway : IAsyncDisposable
 
     private readonly HttpListener _listener = new();
     private readonly Channel<GatewaySession> _sessions = Channel.CreateUnbounded<GatewaySession>();
+    private readonly ConcurrentQueue<GatewaySession> _all = new();
     private readonly Task _accepting;
     private int _refusedUpgrades;
 
@@ -52,10 +54,16 @@ public sealed class TestGateway : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
-        _listener.Close();
+        foreach (var session in _all)
+        {
+            session.Drop();
+        }
+
         try
         {
+            // Closing races with connections the agent is closing from its side; either way it is over.
+            _listener.Stop();
+            _listener.Close();
             await _accepting;
         }
         catch (Exception)
@@ -95,7 +103,9 @@ public sealed class TestGateway : IAsyncDisposable
             }
 
             var webSocket = await context.AcceptWebSocketAsync(subProtocol: null);
-            await _sessions.Writer.WriteAsync(new GatewaySession(webSocket.WebSocket, authorization));
+            var session = new GatewaySession(webSocket.WebSocket, authorization, context);
+            _all.Enqueue(session);
+            await _sessions.Writer.WriteAsync(session);
         }
     }
 
@@ -108,8 +118,22 @@ public sealed class TestGateway : IAsyncDisposable
 }
 
 /// <summary>One accepted agent WebSocket, seen from the server side.</summary>
-public sealed class GatewaySession(WebSocket socket, string authorization)
+public sealed class GatewaySession(WebSocket socket, string authorization, HttpListenerContext context)
 {
+    /// <summary>Cuts the TCP connection without a close handshake, like a crashed gateway node.</summary>
+    public void Drop()
+    {
+        Socket.Abort();
+        try
+        {
+            context.Response.Abort();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already closed by the agent.
+        }
+    }
+
     public WebSocket Socket { get; } = socket;
 
     public string Authorization { get; } = authorization;
