@@ -49,6 +49,7 @@ public sealed class AgentGatewayTrustTests : IAsyncLifetime
         var id = await _h.RequestAsync("run web-1 sleep 100");
         await web1.NextAsync<DispatchFrame>();
         await _h.Gateway.OnFrameAsync(web1, new AcceptedFrame(id), CancellationToken.None);
+        await _h.WaitForStoredStateAsync(id, CommandState.Running);
 
         // web-2 reports a result for web-1's command.
         await _h.Gateway.OnFrameAsync(web2, new ResultFrame(id, ResultStatuses.Succeeded, 0, 1, false, 0), CancellationToken.None);
@@ -92,6 +93,7 @@ public sealed class AgentGatewayTrustTests : IAsyncLifetime
         Assert.Equal("conn-b", (await _h.Registry.GetAsync("web-1"))!.ConnectionId);
         Assert.NotNull(first.ClosedBecause);
         // The replaced connection can no longer report anything.
+        await _h.WaitForStoredStateAsync(id, CommandState.Failed);
         await _h.Gateway.OnFrameAsync(first, new ResultFrame(id, ResultStatuses.Succeeded, 0, 1, false, 0), CancellationToken.None);
         Assert.Equal(CommandState.Failed, (await _h.Commands.GetAsync(id))!.State);
         Assert.Null(second.ClosedBecause);

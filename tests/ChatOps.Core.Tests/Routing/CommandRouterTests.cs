@@ -27,11 +27,12 @@ public sealed class CommandRouterTests : IAsyncLifetime
         Assert.True(dispatch.FencingToken > 0);
         var replies = await _h.Chat.WaitForReplyAsync(id, "exit code 0");
         Assert.Contains("up 3 days", replies);
+        await _h.WaitForStoredStateAsync(id, CommandState.Succeeded);
+        await _h.WaitForLockFreeAsync("web-1");
         var stored = await _h.Commands.GetAsync(id);
         Assert.Equal(CommandState.Succeeded, stored!.State);
         Assert.Equal(0, stored.ExitCode);
         Assert.Contains(await _h.Commands.GetOutputAsync(id), c => c.Text.Contains("up 3 days", StringComparison.Ordinal));
-        Assert.Null(await _h.Locks.GetHolderAsync("web-1"));
     }
 
     [Fact]
@@ -77,13 +78,15 @@ public sealed class CommandRouterTests : IAsyncLifetime
         await _h.Gateway.OnFrameAsync(agent, new AcceptedFrame(first), CancellationToken.None);
         var second = await _h.RequestAsync("run web-1 uptime");
         await _h.Chat.WaitForReplyAsync(second, "is waiting");
+        await _h.WaitForStoredStateAsync(first, CommandState.Running);
 
         _h.Time.Advance(TimeSpan.FromSeconds(61));
+        await _h.HeartbeatAsync(agent);
         await _h.Sweeper.SweepOnceAsync(CancellationToken.None);
 
         var replies = await _h.Chat.WaitForReplyAsync(second, "Gave up");
         Assert.Contains($"#{first}", replies);
-        Assert.Equal(CommandState.Failed, (await _h.Commands.GetAsync(second))!.State);
+        await _h.WaitForStoredStateAsync(second, CommandState.Failed);
         Assert.Equal(CommandState.Running, (await _h.Commands.GetAsync(first))!.State);
     }
 
@@ -99,9 +102,9 @@ public sealed class CommandRouterTests : IAsyncLifetime
 
         var replies = await _h.Chat.WaitForReplyAsync(id, "disconnected");
         Assert.Contains("outcome is unknown", replies);
-        await _h.Chat.WaitForStateAsync(id, CommandState.Failed);
+        await _h.WaitForStoredStateAsync(id, CommandState.Failed);
+        await _h.WaitForLockFreeAsync("web-1");
         Assert.Null(await _h.Registry.GetAsync("web-1"));
-        Assert.Null(await _h.Locks.GetHolderAsync("web-1"));
     }
 
     [Fact]
@@ -111,7 +114,7 @@ public sealed class CommandRouterTests : IAsyncLifetime
 
         var replies = await _h.Chat.WaitForReplyAsync(id, "offline");
         Assert.Contains("was not run", replies);
-        Assert.Null(await _h.Locks.GetHolderAsync("db-1"));
+        await _h.WaitForLockFreeAsync("db-1");
     }
 
     [Fact]
@@ -135,7 +138,7 @@ public sealed class CommandRouterTests : IAsyncLifetime
 
         var replies = await _h.Chat.WaitForReplyAsync("forged-1", "not allowed");
         Assert.Contains("operator", replies);
-        Assert.Equal(CommandState.Rejected, (await _h.Commands.GetAsync("forged-1"))!.State);
+        await _h.WaitForStoredStateAsync("forged-1", CommandState.Rejected);
     }
 
     [Fact]
@@ -160,15 +163,16 @@ public sealed class CommandRouterTests : IAsyncLifetime
         var id = await _h.RequestAsync("run web-1 sleep 100");
         await agent.NextAsync<DispatchFrame>();
         await _h.Gateway.OnFrameAsync(agent, new AcceptedFrame(id), CancellationToken.None);
-        await _h.Chat.WaitForStateAsync(id, CommandState.Running);
+        await _h.WaitForStoredStateAsync(id, CommandState.Running);
 
         _h.Time.Advance(TimeSpan.FromSeconds(60 + 16));
+        await _h.HeartbeatAsync(agent);
         await _h.Sweeper.SweepOnceAsync(CancellationToken.None);
 
         var cancel = await agent.NextAsync<CancelFrame>();
         Assert.Equal(id, cancel.CommandId);
         await _h.Chat.WaitForReplyAsync(id, "timed out");
-        Assert.Equal(CommandState.TimedOut, (await _h.Commands.GetAsync(id))!.State);
+        await _h.WaitForStoredStateAsync(id, CommandState.TimedOut);
     }
 
     [Fact]
@@ -182,10 +186,11 @@ public sealed class CommandRouterTests : IAsyncLifetime
 
         await _h.RequestCancelAsync(second);
         await _h.Chat.WaitForReplyAsync(second, "cancelled");
+        await _h.WaitForStoredStateAsync(second, CommandState.Cancelled);
         await _h.FinishAsync(agent, first);
-        await _h.Chat.WaitForStateAsync(first, CommandState.Succeeded);
+        await _h.WaitForStoredStateAsync(first, CommandState.Succeeded);
+        await _h.WaitForLockFreeAsync("web-1");
 
         Assert.False(agent.TryTakeDispatch(out var dispatch), $"the cancelled command was dispatched: {dispatch}");
-        Assert.Equal(CommandState.Cancelled, (await _h.Commands.GetAsync(second))!.State);
     }
 }

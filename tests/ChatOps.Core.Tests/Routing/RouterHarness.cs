@@ -99,6 +99,30 @@ internal sealed class RouterHarness : IAsyncDisposable
         return reply.CommandId!;
     }
 
+    /// <summary>
+    /// Waits for the router's own consumer to have written something (it publishes nothing after its
+    /// last write, so there is no event to wait on): short polls, bounded, failing with a description.
+    /// </summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("not reached within 10 s: " + what);
+            await Task.Delay(10);
+        }
+    }
+
+    public Task WaitForStoredStateAsync(string commandId, CommandState state) =>
+        WaitUntilAsync(async () => (await Commands.GetAsync(commandId))?.State == state, $"#{commandId} stored as {state}");
+
+    public Task WaitForLockFreeAsync(string serverId) =>
+        WaitUntilAsync(async () => await Locks.GetHolderAsync(serverId) is null, $"lock on {serverId} released");
+
+    /// <summary>Keeps a fake agent's registry entry alive after the clock moved past its TTL.</summary>
+    public Task HeartbeatAsync(FakeAgentSession agent) =>
+        Gateway.OnFrameAsync(agent, new HeartbeatFrame(1, Time.GetUtcNow()), CancellationToken.None);
+
     /// <summary>Types <c>cancel &lt;id&gt;</c> as the admin; returns the built-in's reply.</summary>
     public async Task<string> RequestCancelAsync(string commandId)
     {
