@@ -90,6 +90,18 @@ public sealed class CommandFlowTests(ServerWithAgentFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Status_shows_the_real_host_metrics_the_agent_reports()
+    {
+        var status = await Eventually.MatchAsync(async () => (await Server.SayAsync("status web-1")).Text,
+            text => text.Contains("mem ", StringComparison.Ordinal), TimeSpan.FromSeconds(20), text => text ?? "");
+
+        Assert.Contains("`web-1` online", status);
+        Assert.Matches(@"mem \d+(\.\d)?%", status);
+        Assert.Contains("load ", status);
+        Assert.Contains("up ", status);
+    }
+
+    [Fact]
     public async Task The_chat_api_refuses_callers_without_a_valid_key()
     {
         using var anonymous = new HttpClient { BaseAddress = Server.Http.BaseAddress };

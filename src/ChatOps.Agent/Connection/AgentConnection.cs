@@ -289,8 +289,9 @@ internal sealed class AgentConnection
 
     private async Task MetricsLoopAsync(int seconds, CancellationToken abort)
     {
+        // One batch at once, so `status` shows a fresh agent's metrics without waiting a whole interval.
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(seconds), _time);
-        while (await timer.WaitForNextTickAsync(abort))
+        do
         {
             try
             {
@@ -301,6 +302,7 @@ internal sealed class AgentConnection
                 _logger.LogWarning(e, "collecting metrics failed; trying again next interval");
             }
         }
+        while (await timer.WaitForNextTickAsync(abort));
     }
 
     private void Enqueue(AgentFrame frame)
