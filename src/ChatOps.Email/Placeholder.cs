@@ -1,0 +1,1 @@
+namespace ChatOps.Email; internal static class Placeholder { }

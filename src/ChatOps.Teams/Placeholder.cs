@@ -1,0 +1,1 @@
+namespace ChatOps.Teams; internal static class Placeholder { }
