@@ -23,6 +23,17 @@ public sealed class CommandFlowTests(ServerWithAgentFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Waiting_for_the_final_status_returns_the_finished_thread_in_one_call()
+    {
+        var answer = await Server.SayAsync("run web-1 echo waited");
+
+        var thread = await Server.Http.GetFromJsonAsync<ThreadView>($"/api/chat/threads/{answer.ThreadId}?wait=final&timeoutMs=20000");
+
+        Assert.Equal("succeeded", thread!.Status);
+        Assert.Contains("waited", thread.AllText);
+    }
+
+    [Fact]
     public async Task Canonical_form_with_a_quoted_argument_reaches_the_agent_as_one_argument()
     {
         var answer = await Server.SayAsync("/chatops run web-1 echo \"hello   world\"");

@@ -3,6 +3,7 @@ using ChatOps.Core.Chat.Web;
 using ChatOps.Core.Identity;
 using ChatOps.Core.Ports;
 using ChatOps.Server.Auth;
+using ChatOps.Server.Hosting;
 
 namespace ChatOps.Server.Chat;
 
@@ -11,8 +12,6 @@ public static class ChatApiEndpoints
 {
     /// <summary>The longest message accepted (Slack's own limit is 40,000; commands are short).</summary>
     public const int MaxTextLength = 4000;
-
-    private static readonly RateLimitPolicy ChatLimit = new(120, TimeSpan.FromMinutes(1));
 
     public sealed record PostMessageBody(string? Text, string? User, string? Channel, string? ThreadId, string? RequestId);
 
@@ -23,11 +22,11 @@ public static class ChatApiEndpoints
         return app;
     }
 
-    private static async Task<IResult> PostMessageAsync(HttpContext context, UserDirectory users, WebConsole console, IRateLimiter limiter)
+    private static async Task<IResult> PostMessageAsync(HttpContext context, UserDirectory users, WebConsole console, IRateLimiter limiter, ChatOpsSettings settings)
     {
         if (await ApiKeyAuthentication.AuthenticateAsync(context, users) is not { } caller) return ApiKeyAuthentication.Unauthorized();
 
-        var limit = await limiter.TryAcquireAsync(caller.User.Id, "chat", ChatLimit, context.RequestAborted);
+        var limit = await limiter.TryAcquireAsync(caller.User.Id, "chat", new RateLimitPolicy(settings.ChatRateLimitPerMinute, TimeSpan.FromMinutes(1)), context.RequestAborted);
         if (!limit.Allowed)
         {
             context.Response.Headers.RetryAfter = Math.Ceiling(limit.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
@@ -47,10 +46,17 @@ public static class ChatApiEndpoints
         return Results.Json(new { text = result.Text, threadId = result.ThreadId, commandId = result.CommandId });
     }
 
-    private static async Task<IResult> GetThreadAsync(HttpContext context, string threadId, UserDirectory users, WebConsole console)
+    /// <summary>
+    /// The thread. With <c>?wait=final</c> the answer waits (up to <c>timeoutMs</c>, default 10 s, at most 60 s)
+    /// until the command reached its end, so scripts need not poll.
+    /// </summary>
+    private static async Task<IResult> GetThreadAsync(HttpContext context, string threadId, string? wait, int? timeoutMs, UserDirectory users, WebConsole console)
     {
         if (await ApiKeyAuthentication.AuthenticateAsync(context, users) is not { } caller) return ApiKeyAuthentication.Unauthorized();
-        var view = await console.GetThreadAsync(threadId, caller.User.Id, caller.IsAdmin, context.RequestAborted);
+        if (wait is not null and not "final") return JsonBody.BadRequest("'wait' may only be 'final'.");
+        var view = wait is null
+            ? await console.GetThreadAsync(threadId, caller.User.Id, caller.IsAdmin, context.RequestAborted)
+            : await console.WaitForFinalAsync(threadId, caller.User.Id, caller.IsAdmin, TimeSpan.FromMilliseconds(Math.Clamp(timeoutMs ?? 10_000, 0, 60_000)), context.RequestAborted);
         if (view is null) return Results.Json(new { error = "not_found", message = $"No thread {threadId}." }, statusCode: StatusCodes.Status404NotFound);
         return Results.Json(new
         {

@@ -20,6 +20,9 @@ public sealed class ChatOpsSettings
     public IReadOnlyList<string> BootstrapAdmins { get; init; } = [];
     public bool LocalAgentEnabled { get; init; }
     public string LocalAgentAllowlist { get; init; } = "";
+
+    /// <summary>Messages per user per minute on the built-in chat API (<c>ChatOps:Chat:RateLimitPerMinute</c>).</summary>
+    public int ChatRateLimitPerMinute { get; init; } = 120;
     public required IReadOnlyList<string> Errors { get; init; }
 
     public bool Runs(string service) => Services.Contains(service);
@@ -60,8 +63,13 @@ public sealed class ChatOpsSettings
         if (section["LocalAgent:Enabled"] is { } text && !bool.TryParse(text, out _))
             errors.Add($"ChatOps:LocalAgent:Enabled must be true or false (got '{text}')");
 
+        var chatLimit = 120;
+        if (section["Chat:RateLimitPerMinute"] is { } limitText && (!int.TryParse(limitText, out chatLimit) || chatLimit < 1))
+            errors.Add($"ChatOps:Chat:RateLimitPerMinute must be a whole number of at least 1 (got '{limitText}')");
+
         return new ChatOpsSettings
         {
+            ChatRateLimitPerMinute = chatLimit,
             Services = services,
             Bus = bus,
             State = state,

@@ -50,6 +50,28 @@ public sealed class WebConsole(CommandIntake intake, IChatThreadStore threads, T
         return new WebMessageResult(reply.Text, threadId, null);
     }
 
+    /// <summary>The thread statuses after which nothing more is posted.</summary>
+    public static readonly IReadOnlySet<string> FinalStatuses = new HashSet<string>(
+        ["succeeded", "failed", "timed_out", "cancelled", "rejected", "answered", "not_accepted"], StringComparer.Ordinal);
+
+    /// <summary>
+    /// Waits (up to <paramref name="timeout"/>) until the thread reaches a final status, then returns it.
+    /// It reads the store, not an in-process signal, because the notifier may run in another process.
+    /// </summary>
+    public async Task<WebThreadView?> WaitForFinalAsync(string threadId, string userId, bool isAdmin, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = time.GetUtcNow() + timeout;
+        var pause = TimeSpan.FromMilliseconds(1);
+        while (true)
+        {
+            var status = await threads.GetStatusAsync(threadId, cancellationToken);
+            if (status is not null && FinalStatuses.Contains(status) || time.GetUtcNow() >= deadline)
+                return await GetThreadAsync(threadId, userId, isAdmin, cancellationToken);
+            await Task.Delay(pause, time, cancellationToken);
+            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 50));
+        }
+    }
+
     public async Task<WebThreadView?> GetThreadAsync(string threadId, string userId, bool isAdmin, CancellationToken cancellationToken = default)
     {
         var thread = await threads.GetThreadAsync(threadId, cancellationToken);

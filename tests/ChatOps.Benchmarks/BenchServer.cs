@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using ChatOps.EndToEnd.Tests.Fixtures;
+
+namespace ChatOps.Benchmarks;
+
+/// <summary>A real chatops process for a benchmark (the same binary users run), in a temporary data folder.</summary>
+public sealed class BenchServer : IAsyncDisposable
+{
+    public const string ApiKey = "bench-admin-key-0123456789";
+
+    private readonly ChildProcess _process;
+    private readonly string _dataDir;
+
+    private BenchServer(ChildProcess process, string dataDir, int port)
+    {
+        _process = process;
+        _dataDir = dataDir;
+        Http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+    }
+
+    public HttpClient Http { get; }
+
+    public static async Task<BenchServer> StartAsync(bool localAgent, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var dataDir = Directory.CreateTempSubdirectory("chatops-bench-").FullName;
+        var port = FreePort();
+        var environment = new Dictionary<string, string>
+        {
+            ["ChatOps__Sqlite__Path"] = Path.Combine(dataDir, "chatops.db"),
+            ["ChatOps__Bootstrap__ApiKey"] = ApiKey,
+            ["ChatOps__LocalAgent__Enabled"] = localAgent ? "true" : "false",
+            ["ChatOps__Chat__RateLimitPerMinute"] = "100000000",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
+        var process = ChildProcess.StartDotnet(Binary("ChatOps.Server", "chatops.dll"), ["--urls", $"http://127.0.0.1:{port}"], environment, dataDir);
+        var server = new BenchServer(process, dataDir, port);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                using var ready = await server.Http.GetAsync("/readyz");
+                if (ready.IsSuccessStatusCode) break;
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !process.HasExited)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline || process.HasExited) throw new InvalidOperationException("chatops did not start:\n" + process.Output);
+            await Task.Delay(50);
+        }
+
+        return server;
+    }
+
+    public static string Binary(string project, string file)
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "ChatOps.sln"))) root = Path.GetDirectoryName(root.TrimEnd('/')) ?? throw new DirectoryNotFoundException("ChatOps.sln");
+        return Path.Combine(root, "src", project, "bin", configuration, "net10.0", file);
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync();
+        Http.Dispose();
+        try { Directory.Delete(_dataDir, true); } catch (IOException) { }
+    }
+}

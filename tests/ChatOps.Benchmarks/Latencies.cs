@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace ChatOps.Benchmarks;
+
+/// <summary>Collected latencies of one measurement, with the figures we print.</summary>
+public sealed class Latencies(string name)
+{
+    private readonly List<double> _ms = [];
+    private readonly Stopwatch _wall = new();
+
+    public string Name { get; } = name;
+    public int Count => _ms.Count;
+
+    public void Start() => _wall.Start();
+
+    public void Stop() => _wall.Stop();
+
+    public void Add(TimeSpan elapsed)
+    {
+        lock (_ms) _ms.Add(elapsed.TotalMilliseconds);
+    }
+
+    public double Percentile(double p)
+    {
+        lock (_ms)
+        {
+            if (_ms.Count == 0) return double.NaN;
+            var sorted = _ms.Order().ToList();
+            return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
+        }
+    }
+
+    public double PerSecond => Count / Math.Max(_wall.Elapsed.TotalSeconds, 1e-9);
+
+    public string Line() => string.Create(CultureInfo.InvariantCulture,
+        $"{Name,-44} n={Count,6}  p50={Percentile(50),8:0.00} ms  p99={Percentile(99),8:0.00} ms  max={Percentile(100),8:0.00} ms  {PerSecond,9:0} /s");
+
+    /// <summary>Runs <paramref name="work"/> <paramref name="total"/> times on <paramref name="concurrency"/> workers, timing each call.</summary>
+    public async Task RunAsync(int total, int concurrency, Func<int, Task> work)
+    {
+        var next = -1;
+        Start();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < total)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await work(i);
+                Add(Stopwatch.GetElapsedTime(started));
+            }
+        }));
+        Stop();
+    }
+}
+
+public static class Report
+{
+    public static void Ratio(string what, double value, double baseline) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio {what}: {value / baseline:0.00}x the baseline"));
+}

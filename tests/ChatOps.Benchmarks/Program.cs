@@ -1,0 +1,28 @@
+using ChatOps.Benchmarks;
+using ChatOps.Benchmarks.Scenarios;
+
+// Benchmarks print figures, never pass/fail: see tests/README.md (Performance) for the latest ones.
+var scenarios = new Dictionary<string, Func<BenchArgs, Task>>
+{
+    ["ack"] = AckLatencyScenario.RunAsync,
+    ["roundtrip"] = RoundTripScenario.RunAsync,
+    ["router"] = RouterThroughputScenario.RunAsync,
+    ["store"] = StoreScenario.RunAsync,
+};
+
+var bench = BenchArgs.Parse(args);
+if (bench.Scenario is null || (bench.Scenario != "all" && !scenarios.ContainsKey(bench.Scenario)))
+{
+    Console.Error.WriteLine($"usage: ChatOps.Benchmarks <{string.Join("|", scenarios.Keys)}|all> [--requests N] [--concurrency N] [--servers N]");
+    return 2;
+}
+
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+foreach (var (name, run) in scenarios.Where(s => bench.Scenario == "all" || s.Key == bench.Scenario))
+{
+    Console.WriteLine();
+    Console.WriteLine($"## {name}");
+    await run(bench);
+}
+
+return 0;

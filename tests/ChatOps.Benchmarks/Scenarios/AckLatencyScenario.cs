@@ -1,0 +1,36 @@
+using System.Net.Http.Json;
+
+namespace ChatOps.Benchmarks.Scenarios;
+
+/// <summary>
+/// Scenario 1: how fast a chat request is acknowledged ("Queued as #id") under concurrent load, through
+/// the built-in chat channel, next to a bare ASP.NET Core endpoint on the same machine. The target
+/// server has no agent, so the command fails right after the ack and the load stays on the ack path.
+/// </summary>
+public static class AckLatencyScenario
+{
+    public static async Task RunAsync(BenchArgs args)
+    {
+        await using var bare = await BareEndpoint.StartAsync();
+        await using var server = await BenchServer.StartAsync(localAgent: false);
+        using (var enrol = await server.Http.PostAsJsonAsync("/api/servers", new { id = "db-1" })) enrol.EnsureSuccessStatusCode();
+
+        var body = new { text = "/chatops run db-1 uptime" };
+        async Task Bare(int _) => (await bare.Http.PostAsJsonAsync("/bare", body)).EnsureSuccessStatusCode().Dispose();
+        async Task ChatOps(int _) => (await server.Http.PostAsJsonAsync("/api/chat/messages", body)).EnsureSuccessStatusCode().Dispose();
+
+        await new Latencies("warm-up").RunAsync(200, args.Concurrency, Bare);
+        await new Latencies("warm-up").RunAsync(200, args.Concurrency, ChatOps);
+
+        var baseline = new Latencies($"bare ASP.NET Core POST (c={args.Concurrency})");
+        await baseline.RunAsync(args.Requests, args.Concurrency, Bare);
+        var ack = new Latencies($"chatops ack POST /api/chat/messages (c={args.Concurrency})");
+        await ack.RunAsync(args.Requests, args.Concurrency, ChatOps);
+
+        Console.WriteLine(baseline.Line());
+        Console.WriteLine(ack.Line());
+        Report.Ratio("ack p50", ack.Percentile(50), baseline.Percentile(50));
+        Report.Ratio("ack p99", ack.Percentile(99), baseline.Percentile(99));
+        Console.WriteLine("target: ack p99 <= 10 ms in the embedded default");
+    }
+}
