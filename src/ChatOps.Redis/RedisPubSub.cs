@@ -2,6 +2,7 @@ using ChatOps.Core.Ports;
 using ChatOps.Redis.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace ChatOps.Redis;
 
@@ -37,8 +38,23 @@ public sealed class RedisPubSub(RedisStateConnection connection, ILogger<RedisPu
             ObjectDisposedException.ThrowIf(_disposed, this);
         }
 
-        var queue = await _connection.RunOnSubscriberAsync(subscriber => subscriber.SubscribeAsync(_connection.Channel(channel)), cancellationToken);
-        var subscription = new RedisSubscription(channel, queue, handler, Forget, _logger);
+        // SUBSCRIBE goes fire-and-forget, then a PING on the same (subscription) connection confirms the
+        // server has processed it. A plain awaited SUBSCRIBE that fails (Redis away) still leaves its queue
+        // registered in the client, which would subscribe it again at reconnect and fill it forever with
+        // nobody reading; this way we always hold the queue, and can remove it when confirming fails.
+        var redisChannel = _connection.Channel(channel);
+        var queue = await _connection.RunOnSubscriberAsync(subscriber => subscriber.SubscribeAsync(redisChannel, CommandFlags.FireAndForget), cancellationToken);
+        try
+        {
+            await _connection.RunOnSubscriberAsync(subscriber => subscriber.PingAsync(), cancellationToken);
+        }
+        catch
+        {
+            await RedisSubscription.UnsubscribeQuietlyAsync(_connection, queue);
+            throw;
+        }
+
+        var subscription = new RedisSubscription(_connection, channel, queue, handler, Forget, _logger);
         lock (_sync)
         {
             if (!_disposed)

@@ -52,6 +52,9 @@ public sealed partial class RedisStateConnection : IAsyncDisposable, IDisposable
 
     internal string KeyPrefix { get; }
 
+    /// <summary>The multiplexer, once created (tests check it survives a Redis restart).</summary>
+    internal ConnectionMultiplexer? Multiplexer => Volatile.Read(ref _multiplexer);
+
     internal TimeSpan MetricsTtl { get; }
 
     internal TimeSpan OperationTimeout { get; }

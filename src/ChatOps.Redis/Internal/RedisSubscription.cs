@@ -14,6 +14,7 @@ internal sealed partial class RedisSubscription : IAsyncDisposable
     // Lets DisposeAsync called from inside the handler skip waiting for the loop that is running it.
     private static readonly AsyncLocal<RedisSubscription?> Delivering = new();
 
+    private readonly RedisStateConnection _connection;
     private readonly ChannelMessageQueue _queue;
     private readonly Func<string, Task> _handler;
     private readonly Action<RedisSubscription> _onDisposed;
@@ -22,8 +23,10 @@ internal sealed partial class RedisSubscription : IAsyncDisposable
     private readonly Task _loop;
     private int _disposed;
 
-    public RedisSubscription(string channel, ChannelMessageQueue queue, Func<string, Task> handler, Action<RedisSubscription> onDisposed, ILogger logger)
+    public RedisSubscription(
+        RedisStateConnection connection, string channel, ChannelMessageQueue queue, Func<string, Task> handler, Action<RedisSubscription> onDisposed, ILogger logger)
     {
+        _connection = connection;
         Channel = channel;
         _queue = queue;
         _handler = handler;
@@ -47,16 +50,7 @@ internal sealed partial class RedisSubscription : IAsyncDisposable
         }
 
         await _stop.CancelAsync();
-        try
-        {
-            await _queue.UnsubscribeAsync();
-        }
-        catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
-        {
-            // Redis is away: the client has already forgotten the handler, so the channel is not
-            // subscribed again when the connection comes back, and the server dropped it with the socket.
-            LogUnsubscribeFailed(Channel, ex);
-        }
+        await UnsubscribeQuietlyAsync(_connection, _queue);
 
         _onDisposed(this);
         if (Delivering.Value != this)
@@ -65,6 +59,26 @@ internal sealed partial class RedisSubscription : IAsyncDisposable
         }
 
         _stop.Dispose();
+    }
+
+    /// <summary>
+    /// Unsubscribes the queue. When Redis is away the UNSUBSCRIBE cannot be sent, which is fine: the client
+    /// forgets the queue first (so it is not subscribed again at reconnect), and the server dropped the
+    /// subscription with the socket.
+    /// </summary>
+    public static async Task UnsubscribeQuietlyAsync(RedisStateConnection connection, ChannelMessageQueue queue)
+    {
+        try
+        {
+            await queue.UnsubscribeAsync();
+
+            // As for SUBSCRIBE: a PING behind the UNSUBSCRIBE on the subscription connection returns once
+            // the server has processed it, so a publish after DisposeAsync no longer counts us.
+            await connection.RunOnSubscriberAsync(subscriber => subscriber.PingAsync(), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is StateUnavailableException || RedisFailures.IsUnavailable(ex))
+        {
+        }
     }
 
     private async Task DeliverAsync()
@@ -96,7 +110,4 @@ internal sealed partial class RedisSubscription : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A handler of pub/sub channel {Channel} failed; it keeps receiving")]
     private partial void LogHandlerFailed(string channel, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Unsubscribing from {Channel} while Redis is away; the server has dropped it already")]
-    private partial void LogUnsubscribeFailed(string channel, Exception exception);
 }
