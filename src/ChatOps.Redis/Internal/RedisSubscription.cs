@@ -56,9 +56,10 @@ internal sealed partial class RedisSubscription : IAsyncDisposable
         if (Delivering.Value != this)
         {
             await _loop;
-        }
 
-        _stop.Dispose();
+            // Only once the loop is over: from inside the handler, the loop still reads the token after us.
+            _stop.Dispose();
+        }
     }
 
     /// <summary>
