@@ -1,1 +1,0 @@
-namespace ChatOps.Redis; internal static class Placeholder { }
