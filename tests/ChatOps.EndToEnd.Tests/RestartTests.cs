@@ -31,4 +31,20 @@ public sealed class RestartTests : IAsyncLifetime
         var history = await _server.SayAsync("history");
         Assert.Contains($"#{answer.CommandId} succeeded", history.Text);
     }
+
+    [Fact]
+    public async Task The_local_agent_keeps_working_after_chatops_restarts()
+    {
+        await using var server = await ChatOpsServer.StartAsync(localAgent: true);
+        await server.WaitAgentOnlineAsync("local");
+        var before = await server.WaitForThreadAsync((await server.SayAsync("run uptime on local")).ThreadId);
+        Assert.Equal("succeeded", before.Status);
+
+        await server.RestartAsync();
+        await server.WaitAgentOnlineAsync("local");
+
+        // The agent remembers the highest fencing token it saw; the new process must grant larger ones.
+        var after = await server.WaitForThreadAsync((await server.SayAsync("run uptime on local")).ThreadId);
+        Assert.Equal("succeeded", after.Status);
+    }
 }

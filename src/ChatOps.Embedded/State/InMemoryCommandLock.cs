@@ -5,7 +5,9 @@ namespace ChatOps.Embedded.State;
 /// <summary>
 /// The in-process <see cref="ICommandLock"/>: one lease per server with a TTL on the injected clock.
 /// The fencing counter of a server outlives its leases (release and expiry never reset it), so every
-/// grant carries a token strictly greater than all earlier ones.
+/// grant carries a token strictly greater than all earlier ones. A token is never below the clock in
+/// microseconds since the epoch: the counter lives in memory, and after a restart of the process it must
+/// still exceed the tokens agents saw (and saved) before it, or they would refuse every command.
 /// </summary>
 public sealed class InMemoryCommandLock(TimeProvider? timeProvider = null) : ICommandLock
 {
@@ -30,7 +32,7 @@ public sealed class InMemoryCommandLock(TimeProvider? timeProvider = null) : ICo
                 return Task.FromResult<LockLease?>(null);
             }
 
-            var token = _lastToken.GetValueOrDefault(serverId) + 1;
+            var token = Math.Max(_lastToken.GetValueOrDefault(serverId) + 1, (now - DateTimeOffset.UnixEpoch).Ticks / 10);
             _lastToken[serverId] = token;
             var held = new Held(ownerId, token, description, now, now + ttl);
             _held[serverId] = held;

@@ -59,8 +59,22 @@ public sealed class InMemoryCommandLockTests : CommandLockConformance
         var second = (await Lock.TryAcquireAsync("web-1", "router-a", "restart", TimeSpan.FromSeconds(5)))!;
         var other = (await Lock.TryAcquireAsync("web-2", "router-a", "restart", TimeSpan.FromSeconds(5)))!;
 
-        Assert.Equal(1, first.FencingToken);
-        Assert.Equal(2, second.FencingToken);
-        Assert.Equal(1, other.FencingToken);
+        // The clock does not move here, so the counter alone separates the grants.
+        Assert.Equal(first.FencingToken + 1, second.FencingToken);
+        Assert.Equal(first.FencingToken, other.FencingToken);
+    }
+
+    [Fact]
+    public async Task A_new_process_grants_tokens_above_those_an_earlier_process_granted()
+    {
+        var before = (await Lock.TryAcquireAsync("web-1", "router-a", "restart", TimeSpan.FromSeconds(5)))!;
+        await Lock.ReleaseAsync(before);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+
+        // A restarted process starts with an empty counter: the clock floor keeps its tokens ahead.
+        var restarted = new InMemoryCommandLock(_time);
+        var after = (await restarted.TryAcquireAsync("web-1", "router-b", "restart", TimeSpan.FromSeconds(5)))!;
+
+        Assert.True(after.FencingToken > before.FencingToken, $"{after.FencingToken} <= {before.FencingToken}");
     }
 }

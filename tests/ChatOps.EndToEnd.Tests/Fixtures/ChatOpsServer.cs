@@ -24,8 +24,10 @@ public sealed class ChatOpsServer : IAsyncDisposable
     private readonly List<AgentProcess> _agents = [];
     private ChildProcess _process;
 
-    private ChatOpsServer(ChildProcess process, string dataDir, int port, string apiKey, bool ownsDataDir)
+    private ChatOpsServer(ChildProcess process, string dataDir, int port, string apiKey, bool ownsDataDir, bool localAgent, IReadOnlyDictionary<string, string>? settings)
     {
+        LocalAgent = localAgent;
+        Settings = settings;
         _process = process;
         DataDir = dataDir;
         Port = port;
@@ -41,6 +43,8 @@ public sealed class ChatOpsServer : IAsyncDisposable
     public HttpClient Http { get; }
     private bool OwnsDataDir { get; }
     public string Output => _process.Output;
+    private bool LocalAgent { get; }
+    private IReadOnlyDictionary<string, string>? Settings { get; }
 
     /// <param name="dataDir">Reuse a data folder (restart tests); a new temporary one when null.</param>
     /// <param name="localAgent">Enrol and run the in-process local agent.</param>
@@ -50,7 +54,7 @@ public sealed class ChatOpsServer : IAsyncDisposable
         dataDir ??= Directory.CreateTempSubdirectory("chatops-e2e-").FullName;
         var port = FreePort();
         const string apiKey = "e2e-admin-key-0123456789";
-        var server = new ChatOpsServer(Launch(dataDir, port, apiKey, localAgent, settings), dataDir, port, apiKey, owns);
+        var server = new ChatOpsServer(Launch(dataDir, port, apiKey, localAgent, settings), dataDir, port, apiKey, owns, localAgent, settings);
         await server.WaitReadyAsync();
         return server;
     }
@@ -73,7 +77,7 @@ public sealed class ChatOpsServer : IAsyncDisposable
     {
         await _process.KillAsync();
         await _process.DisposeAsync();
-        _process = Launch(DataDir, Port, ApiKey, localAgent: false, settings: null);
+        _process = Launch(DataDir, Port, ApiKey, LocalAgent, Settings);
         await WaitReadyAsync();
     }
 
