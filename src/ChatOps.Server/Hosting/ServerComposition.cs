@@ -2,6 +2,7 @@ using ChatOps.Core;
 using ChatOps.Core.Agents;
 using ChatOps.Core.Routing;
 using ChatOps.Embedded;
+using ChatOps.Redis;
 using ChatOps.Server.Admin;
 using ChatOps.Server.Agents;
 using ChatOps.Server.Auth;
@@ -39,7 +40,8 @@ public static class ServerComposition
         services.AddSingleton(settings);
         services.AddSqliteStore(o => o.Path = settings.SqlitePath);
         services.AddInMemoryBus();
-        services.AddInMemoryState();
+        if (settings.State == "redis") AddRedis(builder, errors);
+        else services.AddInMemoryState();
         services.AddChatOpsCore();
         services.Configure<RouterOptions>(o => Copy(router, o));
         services.Configure<AgentGatewayOptions>(o => Copy(gateway, o));
@@ -47,6 +49,16 @@ public static class ServerComposition
         services.AddHostedService<ModuleHost>();
         if (settings.LocalAgentEnabled) services.AddHostedService<LocalAgentHost>();
         return errors;
+    }
+
+    private static void AddRedis(WebApplicationBuilder builder, List<string> errors)
+    {
+        var redis = Bind<RedisStateOptions>(builder, RedisStateOptions.Section, errors);
+        // The configuration string may carry a password, so it may also come from a file.
+        if (ChatOpsSettings.SecretValue(builder.Configuration.GetSection("ChatOps"), "Redis:Configuration", errors) is { } configuration)
+            redis.Configuration = configuration;
+        errors.AddRange(redis.Validate());
+        builder.Services.AddRedisState(o => Copy(redis, o));
     }
 
     public static WebApplication MapChatOps(this WebApplication app, ChatOpsSettings settings)
