@@ -113,6 +113,21 @@ public sealed class CommandFlowTests(ServerWithAgentFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Metrics_are_exported_in_prometheus_format()
+    {
+        var answer = await Server.SayAsync("run web-1 uptime");
+        await Server.WaitForThreadAsync(answer.ThreadId);
+
+        var metrics = await Eventually.MatchAsync(() => Server.Http.GetStringAsync("/metrics"),
+            text => text.Contains("chatops_commands_total{status=\"succeeded\"}", StringComparison.Ordinal), TimeSpan.FromSeconds(10), text => text ?? "");
+
+        Assert.Contains("# TYPE chatops_commands_total counter", metrics);
+        Assert.Contains("chatops_command_duration_seconds_bucket{status=\"succeeded\",le=\"+Inf\"}", metrics);
+        Assert.Contains("chatops_agents_connected 1", metrics);
+        Assert.Contains("chatops_chat_requests_total{outcome=\"queued\",platform=\"web\"}", metrics);
+    }
+
+    [Fact]
     public async Task The_chat_api_refuses_callers_without_a_valid_key()
     {
         using var anonymous = new HttpClient { BaseAddress = Server.Http.BaseAddress };

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ChatOps.Core.Chat.Web;
 using ChatOps.Core.Identity;
+using ChatOps.Core.Observability;
 using ChatOps.Core.Ports;
 using ChatOps.Server.Auth;
 using ChatOps.Server.Hosting;
@@ -22,13 +23,14 @@ public static class ChatApiEndpoints
         return app;
     }
 
-    private static async Task<IResult> PostMessageAsync(HttpContext context, UserDirectory users, WebConsole console, IRateLimiter limiter, ChatOpsSettings settings)
+    private static async Task<IResult> PostMessageAsync(HttpContext context, UserDirectory users, WebConsole console, IRateLimiter limiter, ChatOpsSettings settings, ChatOpsMeter meter)
     {
         if (await ApiKeyAuthentication.AuthenticateAsync(context, users) is not { } caller) return ApiKeyAuthentication.Unauthorized();
 
         var limit = await limiter.TryAcquireAsync(caller.User.Id, "chat", new RateLimitPolicy(settings.ChatRateLimitPerMinute, TimeSpan.FromMinutes(1)), context.RequestAborted);
         if (!limit.Allowed)
         {
+            meter.RateLimited.Add(1, new KeyValuePair<string, object?>("endpoint", "chat"));
             context.Response.Headers.RetryAfter = Math.Ceiling(limit.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
             return Results.Json(new { error = "rate_limited", message = $"Slow down: try again in {Math.Ceiling(limit.RetryAfter.TotalSeconds)} s." }, statusCode: StatusCodes.Status429TooManyRequests);
         }
@@ -43,6 +45,7 @@ public static class ChatApiEndpoints
 
         // Identity comes from the API key only: a 'user' field in the body is never trusted.
         var result = await console.PostAsync(caller.Requester, body.Channel, body.Text, body.ThreadId, body.RequestId, context.RequestAborted);
+        meter.ChatRequests.Add(1, new KeyValuePair<string, object?>("platform", "web"), new KeyValuePair<string, object?>("outcome", result.CommandId is null ? "answered" : "queued"));
         return Results.Json(new { text = result.Text, threadId = result.ThreadId, commandId = result.CommandId });
     }
 

@@ -2,6 +2,7 @@ using ChatOps.Core.Agents;
 using ChatOps.Core.Events;
 using ChatOps.Core.Metrics;
 using ChatOps.Core.Notifications;
+using ChatOps.Core.Observability;
 using ChatOps.Core.Ports;
 using ChatOps.Core.Routing;
 
@@ -43,6 +44,10 @@ public sealed partial class ModuleHost(
             var ingestor = services.GetRequiredService<MetricsIngestor>();
             _subscriptions.Add(await bus.SubscribeAsync(Topics.Metrics, MetricsIngestor.ConsumerGroup, ingestor.HandleAsync, cancellationToken: cancellationToken));
         }
+
+        // Every process counts a share of the finished commands (one shared group), so /metrics sums across pods.
+        var counting = services.GetRequiredService<CommandMetricsConsumer>();
+        _subscriptions.Add(await bus.SubscribeAsync(Topics.Commands, CommandMetricsConsumer.ConsumerGroup, counting.HandleAsync, cancellationToken: cancellationToken));
 
         LogStarted(string.Join(", ", settings.Services.Order()));
     }

@@ -8,6 +8,7 @@ using ChatOps.Server.Agents;
 using ChatOps.Server.Auth;
 using ChatOps.Server.Chat;
 using ChatOps.Server.Health;
+using ChatOps.Server.Observability;
 using ChatOps.Server.Web;
 
 namespace ChatOps.Server.Hosting;
@@ -43,6 +44,7 @@ public static class ServerComposition
         if (settings.State == "redis") AddRedis(builder, errors);
         else services.AddInMemoryState();
         services.AddChatOpsCore();
+        services.AddChatOpsObservability();
         services.Configure<RouterOptions>(o => Copy(router, o));
         services.Configure<AgentGatewayOptions>(o => Copy(gateway, o));
         services.AddHostedService<BootstrapAdmin>();
@@ -71,6 +73,7 @@ public static class ServerComposition
         app.UseSecurityHeaders();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
         app.MapHealth();
+        app.MapMetrics();
         if (settings.Runs("web") || settings.Runs("chat")) app.MapConsolePage();
         if (settings.Runs("chat")) app.MapChatApi();
         if (settings.Runs("web"))

@@ -1,0 +1,37 @@
+using System.Diagnostics.Metrics;
+
+namespace ChatOps.Core.Observability;
+
+/// <summary>
+/// The instruments ChatOps reports, on the <c>ChatOps</c> meter (System.Diagnostics.Metrics); the host
+/// exports them at <c>/metrics</c> in Prometheus' text format. Names follow Prometheus conventions.
+/// </summary>
+public sealed class ChatOpsMeter : IDisposable
+{
+    public const string MeterName = "ChatOps";
+
+    private readonly Meter _meter = new(MeterName);
+
+    public ChatOpsMeter()
+    {
+        CommandsFinished = _meter.CreateCounter<long>("chatops_commands_total", description: "Commands that reached an end, by status");
+        CommandDuration = _meter.CreateHistogram<double>("chatops_command_duration_seconds", "s", "Run time of commands on agents");
+        ChatRequests = _meter.CreateCounter<long>("chatops_chat_requests_total", description: "Chat messages received, by platform and outcome");
+        RateLimited = _meter.CreateCounter<long>("chatops_rate_limited_total", description: "Requests refused by a rate limit, by endpoint");
+        ChatApiErrors = _meter.CreateCounter<long>("chatops_chat_api_errors_total", description: "Failed calls to chat platforms' APIs, by platform");
+        DeadLetters = _meter.CreateCounter<long>("chatops_dead_letters_total", description: "Bus messages parked on a dead-letter topic");
+    }
+
+    public Counter<long> CommandsFinished { get; }
+    public Histogram<double> CommandDuration { get; }
+    public Counter<long> ChatRequests { get; }
+    public Counter<long> RateLimited { get; }
+    public Counter<long> ChatApiErrors { get; }
+    public Counter<long> DeadLetters { get; }
+
+    /// <summary>Registers a gauge read at scrape time (e.g. agents connected to this node).</summary>
+    public void ObserveGauge(string name, string description, Func<long> read) =>
+        _meter.CreateObservableGauge(name, read, description: description);
+
+    public void Dispose() => _meter.Dispose();
+}
