@@ -36,3 +36,23 @@ public sealed class DeployFileTests
         Assert.True(script.IndexOf("--check-allowlist", StringComparison.Ordinal) < script.IndexOf("systemctl enable", StringComparison.Ordinal));
     }
 }
+
+public sealed class GrafanaDashboardTests
+{
+    [Fact]
+    public void The_dashboard_is_valid_json_and_queries_only_metrics_chatops_exports()
+    {
+        var exported = new[] { "chatops_commands_total", "chatops_command_duration_seconds_bucket", "chatops_agents_connected", "chatops_chat_requests_total", "chatops_rate_limited_total", "chatops_chat_api_errors_total" };
+        using var dashboard = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Yaml.RepoRoot, "deploy/grafana/chatops-dashboard.json")));
+
+        var expressions = dashboard.RootElement.GetProperty("panels").EnumerateArray()
+            .SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t => t.GetProperty("expr").GetString()!).ToList();
+
+        Assert.NotEmpty(expressions);
+        foreach (var expression in expressions)
+        {
+            var names = System.Text.RegularExpressions.Regex.Matches(expression, "chatops_[a-z_]+").Select(m => m.Value);
+            Assert.All(names, n => Assert.Contains(n, exported));
+        }
+    }
+}
