@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Ports;
@@ -14,6 +16,9 @@ namespace ChatOps.Slack.Internal;
 internal static class SlackBlocks
 {
     public const int SectionLimit = 3000;
+
+    // Slack reads JSON, not HTML: no need to turn every '<' and '`' into \u escapes.
+    private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private const int MaxCancelButtons = 5;
 
     /// <summary>The root message of a command thread: who asked for what, and where each command stands.</summary>
@@ -51,7 +56,7 @@ internal static class SlackBlocks
         blocks.Add(Context($"ChatOps · request #{request.RequestId}"));
         var state = commands.Count == 0 ? "queued" : string.Join(", ", commands.Select(c => CommandStateNames.Of(c.State)).Distinct());
         var fallback = $"{SlackText.Escape(request.RequesterName)} asked for {SlackText.Code(SlackText.Truncate(request.CommandText, 200))}: {state}";
-        return new SlackMessage(fallback, blocks.ToJsonString());
+        return new SlackMessage(fallback, blocks.ToJsonString(Compact));
     }
 
     /// <summary>A batch of output chunks as one code block.</summary>
@@ -79,7 +84,7 @@ internal static class SlackBlocks
             },
             Context($"ChatOps · #{commandId} · a second person must approve"),
         };
-        return new SlackMessage($"Approval needed: {SlackText.Escape(commandText)} on {SlackText.Escape(target)}", blocks.ToJsonString());
+        return new SlackMessage($"Approval needed: {SlackText.Escape(commandText)} on {SlackText.Escape(target)}", blocks.ToJsonString(Compact));
     }
 
     /// <summary>An alert with Ack / Resolve / Run runbook / Silence buttons (used by the alerting module).</summary>
@@ -99,7 +104,7 @@ internal static class SlackBlocks
             new JsonObject { ["type"] = "actions", ["block_id"] = $"alert:{alertId}", ["elements"] = buttons },
             Context($"ChatOps alert {alertId}"),
         };
-        return new SlackMessage($"{severity}: {SlackText.Escape(title)} on {SlackText.Escape(serverId)}", blocks.ToJsonString());
+        return new SlackMessage($"{severity}: {SlackText.Escape(title)} on {SlackText.Escape(serverId)}", blocks.ToJsonString(Compact));
     }
 
     private static string StatusLine(CommandView view)
