@@ -49,7 +49,7 @@ public sealed class SlackOptions
     /// <summary>The first backoff after a transient failure; doubled per attempt, with jitter.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>The longest backoff (and the longest Retry-After honoured in one wait).</summary>
+    /// <summary>The longest backoff after a transient failure (a 429's Retry-After is honoured as given).</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The most 429 answers waited out for one call before it fails.</summary>

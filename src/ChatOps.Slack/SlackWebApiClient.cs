@@ -18,6 +18,8 @@ public sealed partial class SlackWebApiClient(HttpClient http, SlackOptions opti
 {
     public const string Platform = "slack";
 
+    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(10);
+
     /// <summary>chat.postMessage; returns the new message's <c>ts</c>.</summary>
     public async Task<string> PostMessageAsync(string channel, SlackMessage message, string? threadTs = null, CancellationToken cancellationToken = default)
     {
@@ -190,7 +192,8 @@ public sealed partial class SlackWebApiClient(HttpClient http, SlackOptions opti
     {
         var wait = header?.Delta ?? (header?.Date is { } date ? date - time.GetUtcNow() : TimeSpan.FromSeconds(1));
         if (wait < TimeSpan.Zero) wait = TimeSpan.Zero;
-        return wait > options.MaxRetryDelay ? options.MaxRetryDelay : wait;
+        // Honoured as given (waiting less only earns another 429); capped only against absurd values.
+        return wait > MaxRetryAfter ? MaxRetryAfter : wait;
     }
 
     private static bool IsRateLimitedBody(string text) =>

@@ -12,7 +12,7 @@ using WireMock.Util;
 namespace ChatOps.Slack.Tests.Support;
 
 /// <summary>One request Slack's fake received: the Web API method (or <c>response</c>) and its JSON body.</summary>
-public sealed record SlackCall(string Method, JsonElement Body, string? Authorization, int Status)
+public sealed record SlackCall(string Method, JsonElement Body, string? Authorization, int Status, bool Faulted = false)
 {
     public string? Get(string property) => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     public string Text => Get("text") ?? "";
@@ -30,7 +30,8 @@ public sealed record SlackCall(string Method, JsonElement Body, string? Authoriz
         JsonValueKind.Object => element.EnumerateObject().SelectMany(p => Strings(p.Value)),
         _ => [],
     };
-    public bool Delivered => Status == 200;
+    /// <summary>Slack accepted it (no injected fault).</summary>
+    public bool Delivered => Status == 200 && !Faulted;
 }
 
 /// <summary>What a fault injector answers instead of Slack's success.</summary>
@@ -64,6 +65,9 @@ public sealed class FakeSlackApi : IDisposable
     /// <summary>While set, calls wait for it before answering (a slow Slack).</summary>
     public Task? Gate { get; set; }
 
+    /// <summary>Returns a task to hold one call on (after it is recorded), or null to answer at once.</summary>
+    public Func<SlackCall, Task?>? Hold { get; set; }
+
     public string? SocketUrl { get; set; }
 
     public IReadOnlyList<SlackCall> Delivered(string method) => Calls.Snapshot.Where(c => c.Method == method && c.Delivered).ToList();
@@ -93,11 +97,12 @@ public sealed class FakeSlackApi : IDisposable
         var probe = new SlackCall(method, body, authorization?.FirstOrDefault(), 200);
         if (Fault?.Invoke(probe) is { } fault)
         {
-            Calls.Add(probe with { Status = fault.Status });
+            Calls.Add(probe with { Status = fault.Status, Faulted = true });
             return Reply(fault.Status, fault.Body, fault.RetryAfter);
         }
 
         Calls.Add(probe);
+        if (Hold?.Invoke(probe) is { } hold) await hold;
         var ts = NextTs();
         return method switch
         {
