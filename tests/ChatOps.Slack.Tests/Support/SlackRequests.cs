@@ -66,9 +66,11 @@ public static class SlackRequests
         });
 
     public static string ButtonPayload(string userId, string actionId, string value, string messageTs, string? responseUrl, string triggerId) =>
-        Form(new Dictionary<string, string>
-        {
-            ["payload"] = JsonSerializer.Serialize(new Dictionary<string, object?>
+        Form(new Dictionary<string, string> { ["payload"] = ButtonJson(userId, actionId, value, messageTs, responseUrl, triggerId) });
+
+    /// <summary>A block_actions payload as JSON (what the form's payload field carries, and what Socket Mode sends).</summary>
+    public static string ButtonJson(string userId, string actionId, string value, string messageTs, string? responseUrl, string triggerId) =>
+        JsonSerializer.Serialize(new Dictionary<string, object?>
             {
                 ["type"] = "block_actions",
                 ["user"] = new Dictionary<string, string> { ["id"] = userId, ["username"] = "whoever", ["name"] = "whoever", ["team_id"] = Team },
@@ -80,8 +82,7 @@ public static class SlackRequests
                 ["message"] = new Dictionary<string, string> { ["ts"] = messageTs, ["text"] = "root" },
                 ["response_url"] = responseUrl,
                 ["actions"] = new[] { new Dictionary<string, string> { ["action_id"] = actionId, ["block_id"] = "b1", ["type"] = "button", ["value"] = value, ["action_ts"] = "1700000000.1" } },
-            }),
-        });
+            });
 
     public static HttpRequestMessage Signed(string path, string body, string contentType, long? timestamp = null, string secret = Secret, int? retryNum = null)
     {
