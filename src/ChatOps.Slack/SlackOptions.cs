@@ -31,6 +31,13 @@ public sealed class SlackOptions
     /// <summary>Receive Slack's requests over a WebSocket that we open (no public URL needed).</summary>
     public bool SocketMode { get; set; }
 
+    /// <summary>
+    /// Slack users and their roles, until the admin page manages them: <c>U0ALICE01=operator,
+    /// T0TEAM001/U0BOB0001=viewer+approver</c>. Each is linked at start-up (roles are added, never
+    /// removed); admins are better given with <c>ChatOps:Bootstrap:Admins</c>.
+    /// </summary>
+    public string? Users { get; set; }
+
     /// <summary>The bot's own user id (<c>U…</c>); optional, learned from events when absent.</summary>
     public string? BotUserId { get; set; }
 
@@ -75,6 +82,7 @@ public sealed class SlackOptions
         options.AppToken = options.Secret(section, nameof(AppToken));
         if (section[nameof(ApiBaseUrl)] is { Length: > 0 } url) options.ApiBaseUrl = url;
         if (section[nameof(BotUserId)] is { Length: > 0 } bot) options.BotUserId = bot;
+        if (section[nameof(Users)] is { Length: > 0 } users) options.Users = users;
         options.SocketMode = options.Flag(section, nameof(SocketMode), options.SocketMode);
         options.AckBudget = options.Duration(section, nameof(AckBudget), options.AckBudget);
         options.ChannelInterval = options.Duration(section, nameof(ChannelInterval), options.ChannelInterval);
@@ -104,6 +112,7 @@ public sealed class SlackOptions
             errors.Add($"{Key(nameof(ApiBaseUrl))} must be an absolute http(s) URL (got '{ApiBaseUrl}')");
         if (BotUserId is { } bot && !SlackIds.IsUserId(bot))
             errors.Add($"{Key(nameof(BotUserId))} must be a Slack user id such as U0LAN0Z89 (got '{bot}')");
+        errors.AddRange(SlackUserMappings.Parse(Users, out _).Select(problem => $"{Key(nameof(Users))}: {problem}"));
         if (AckBudget <= TimeSpan.Zero || AckBudget > TimeSpan.FromSeconds(2.8))
             errors.Add($"{Key(nameof(AckBudget))} must be between 0 and 2.8 seconds: Slack gives up after 3 s");
         if (ChannelInterval < TimeSpan.Zero) errors.Add($"{Key(nameof(ChannelInterval))} must not be negative");

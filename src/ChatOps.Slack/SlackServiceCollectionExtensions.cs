@@ -54,6 +54,8 @@ public static class SlackServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SlackChatClient>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatClient, SlackChatClient>(sp => sp.GetRequiredService<SlackChatClient>()));
 
+        if (!string.IsNullOrEmpty(options.Users)) services.AddSingleton<IHostedService, SlackUserLinker>();
+
         if (!string.IsNullOrEmpty(options.SigningSecret))
         {
             services.AddSingleton(sp => new SlackSignatureVerifier(options.SigningSecret, sp.GetRequiredService<TimeProvider>()));

@@ -85,6 +85,24 @@ public sealed class SlackOptionsTests
     }
 
     [Fact]
+    public void Configured_users_must_name_a_slack_id_and_known_roles()
+    {
+        var options = Read(new()
+        {
+            ["ChatOps:Slack:SigningSecret"] = "s",
+            ["ChatOps:Slack:BotToken"] = "xoxb-1",
+            ["ChatOps:Slack:Users"] = "U0ALICE01=operator, T0TEAM001/U0BOB0001=viewer+approver, alice=operator, U0CAROL01, U0DAVE001=root",
+        });
+
+        var errors = options.Validate();
+
+        Assert.Equal(3, errors.Count);
+        Assert.Contains(errors, e => e.StartsWith("ChatOps:Slack:Users: 'alice=operator' must start with a Slack user id", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ChatOps:Slack:Users: 'U0CAROL01' needs roles", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("ChatOps:Slack:Users: 'U0DAVE001=root' names an unknown role 'root'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void AddSlack_refuses_invalid_options_with_every_problem()
     {
         var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();

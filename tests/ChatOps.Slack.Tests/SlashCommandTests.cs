@@ -170,6 +170,20 @@ public sealed class SlashCommandTests : IAsyncLifetime
         Assert.Single(host.Slack.RootsOf(Alice));
     }
 
+    [Fact]
+    public async Task Users_from_configuration_are_linked_with_their_roles()
+    {
+        await using var host = await SlackTestHost.StartAsync(o => o.Users = "U0CONFIG1=operator,T0TEAM001/U0CONFIG2=viewer");
+
+        var (_, operatorAck, _) = await host.SendTimedAsync(Signed("/slack/commands", SlashForm("U0CONFIG1", "run uptime on web-1", "trigger-config-1"), FormType));
+        var (_, viewerAck, _) = await host.SendTimedAsync(Signed("/slack/commands", SlashForm("U0CONFIG2", "run uptime on web-1", "trigger-config-2"), FormType));
+
+        Assert.StartsWith("{\"response_type\":\"ephemeral\",\"text\":\"Queued as #", operatorAck);
+        Assert.Contains("not allowed to run `run`", viewerAck);
+        var requested = (await host.Published.WaitUntilAsync(p => p.Count >= 1)).Single().Read<CommandRequested>();
+        Assert.Equal("slack-U0CONFIG1", requested.Requester.UserId);
+    }
+
     /// <summary>Proves quiescence: a later marker command is published, so anything earlier would have been too.</summary>
     private async Task AssertSettledAsync(int expectedCommands)
     {
