@@ -93,10 +93,12 @@ public sealed partial class SlackChatClient : IChatClient
         }
 
         var pending = new List<Task>();
-        for (var start = 0; start < shown.Length; start += SlackOutbox.MaxBatchChars)
+        for (var start = 0; start < shown.Length;)
         {
-            var piece = shown.Substring(start, Math.Min(SlackOutbox.MaxBatchChars, shown.Length - start));
-            pending.Add(_outbox.Enqueue(Outbound.Output(thread.Channel, threadTs, piece)));
+            var length = Math.Min(SlackOutbox.MaxBatchChars, shown.Length - start);
+            if (start + length < shown.Length && char.IsHighSurrogate(shown[start + length - 1])) length--; // never split a pair
+            pending.Add(_outbox.Enqueue(Outbound.Output(thread.Channel, threadTs, shown.Substring(start, length))));
+            start += length;
         }
 
         if (addPointer)

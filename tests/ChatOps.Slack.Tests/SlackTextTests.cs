@@ -36,4 +36,15 @@ public sealed class SlackTextTests
         Assert.Equal(2, block.Split("```").Length - 1);
         Assert.Contains("&lt;!channel&gt;", block);
     }
+
+    [Fact]
+    public void Truncation_never_splits_a_surrogate_pair()
+    {
+        var text = new string('a', 9) + "😀tail";
+
+        var cut = SlackText.Truncate(text, 11, "…");
+
+        Assert.Equal(new string('a', 9) + "…", cut);
+        Assert.DoesNotContain(cut, char.IsSurrogate);
+    }
 }
