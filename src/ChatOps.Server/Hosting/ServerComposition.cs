@@ -10,6 +10,7 @@ using ChatOps.Server.Chat;
 using ChatOps.Server.Health;
 using ChatOps.Server.Observability;
 using ChatOps.Server.Web;
+using ChatOps.Slack;
 
 namespace ChatOps.Server.Hosting;
 
@@ -50,6 +51,15 @@ public static class ServerComposition
         services.AddHostedService<BootstrapAdmin>();
         services.AddHostedService<ModuleHost>();
         if (settings.LocalAgentEnabled) services.AddHostedService<LocalAgentHost>();
+
+        // Slack, when any ChatOps:Slack setting is present (SigningSecret, BotToken, Socket Mode).
+        var slack = SlackOptions.Read(builder.Configuration.GetSection(SlackOptions.SectionName));
+        if (slack.IsConfigured && slack.Validate() is var slackErrors)
+        {
+            errors.AddRange(slackErrors);
+            if (slackErrors.Count == 0) services.AddSlack(slack);
+        }
+
         return errors;
     }
 
@@ -76,6 +86,7 @@ public static class ServerComposition
         app.MapMetrics();
         if (settings.Runs("web") || settings.Runs("chat")) app.MapConsolePage();
         if (settings.Runs("chat")) app.MapChatApi();
+        if (settings.Runs("chat") && app.Services.GetService<SlackOptions>() is not null) app.MapSlack();
         if (settings.Runs("web"))
         {
             app.MapServerApi();

@@ -1,1 +1,0 @@
-namespace ChatOps.Slack; internal static class Placeholder { }
