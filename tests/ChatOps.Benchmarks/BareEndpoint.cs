@@ -27,6 +27,10 @@ public sealed class BareEndpoint : IAsyncDisposable
             return Results.Text("""{"text":"ok"}""", "application/json");
         });
         app.MapGet("/bare", () => Results.Text("""{"status":"ok"}""", "application/json"));
+        // Enough of Slack's Web API for the Slack scenario: every method answers ok at once.
+        var ts = 0L;
+        app.MapPost("/slack-api/{method}", (string method) =>
+            Results.Text($$"""{"ok":true,"channel":"CBENCH","ts":"1700000000.{{Interlocked.Increment(ref ts):D6}}"}""", "application/json"));
         await app.StartAsync();
         return new BareEndpoint(app, port);
     }

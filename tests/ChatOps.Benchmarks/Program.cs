@@ -5,6 +5,7 @@ using ChatOps.Benchmarks.Scenarios;
 var scenarios = new Dictionary<string, Func<BenchArgs, Task>>
 {
     ["ack"] = AckLatencyScenario.RunAsync,
+    ["slack-ack"] = SlackAckScenario.RunAsync,
     ["roundtrip"] = RoundTripScenario.RunAsync,
     ["router"] = RouterThroughputScenario.RunAsync,
     ["store"] = StoreScenario.RunAsync,
