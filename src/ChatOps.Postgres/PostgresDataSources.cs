@@ -14,6 +14,8 @@ namespace ChatOps.Postgres;
 public sealed partial class PostgresDataSources : IAsyncDisposable, IDisposable
 {
     private readonly NpgsqlDataSource? _replica;
+    private readonly SemaphoreSlim _backendGate = new(1, 1);
+    private MetricsBackend? _backend;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
@@ -70,6 +72,54 @@ public sealed partial class PostgresDataSources : IAsyncDisposable, IDisposable
             await transaction.CommitAsync(cancellationToken);
             return result;
         }, policy, cancellationToken);
+
+    /// <summary>
+    /// Which backend the metrics migration chose; read once, then remembered (it never changes
+    /// for a schema).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The metrics migration has not run on this schema.</exception>
+    internal async Task<MetricsBackend> GetMetricsBackendAsync(CancellationToken cancellationToken)
+    {
+        if (_backend is { } known)
+        {
+            return known;
+        }
+
+        await _backendGate.WaitAsync(cancellationToken);
+        try
+        {
+            _backend ??= await RunAsync(async connection =>
+            {
+                await using var command = new NpgsqlCommand(
+                    "SELECT CASE WHEN to_regclass('metrics_backend') IS NULL THEN NULL ELSE (SELECT kind FROM metrics_backend) END", connection);
+                return await command.ExecuteScalarAsync(cancellationToken) switch
+                {
+                    "partitioned" => MetricsBackend.Partitioned,
+                    "timescaledb" => MetricsBackend.TimescaleDb,
+                    _ => throw new InvalidOperationException(
+                        "the metrics tables do not exist in this schema: the store's migrations have not run (PostgresMigrator.MigrateAsync)"),
+                };
+            }, RetryPolicy.Idempotent, cancellationToken);
+            return _backend.Value;
+        }
+        finally
+        {
+            _backendGate.Release();
+        }
+    }
+
+    /// <summary>The schema the tables live in (the configured one, else the connection's current schema).</summary>
+    internal async Task<string> GetEffectiveSchemaAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
+    {
+        if (Schema is not null)
+        {
+            return Schema;
+        }
+
+        await using var command = new NpgsqlCommand("SELECT current_schema()", connection, transaction);
+        return await command.ExecuteScalarAsync(cancellationToken) as string
+            ?? throw new InvalidOperationException("no schema of the connection's search_path exists");
+    }
 
     public async ValueTask DisposeAsync()
     {
