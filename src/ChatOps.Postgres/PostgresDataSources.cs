@@ -90,9 +90,11 @@ public sealed partial class PostgresDataSources : IAsyncDisposable, IDisposable
         {
             _backend ??= await RunAsync(async connection =>
             {
-                await using var command = new NpgsqlCommand(
-                    "SELECT CASE WHEN to_regclass('metrics_backend') IS NULL THEN NULL ELSE (SELECT kind FROM metrics_backend) END", connection);
-                return await command.ExecuteScalarAsync(cancellationToken) switch
+                // Two statements: a query naming a missing table fails at parse time, whatever CASE says.
+                await using var exists = new NpgsqlCommand("SELECT to_regclass('metrics_backend') IS NOT NULL", connection);
+                await using var kind = new NpgsqlCommand("SELECT kind FROM metrics_backend", connection);
+                var migrated = await exists.ExecuteScalarAsync(cancellationToken) is true;
+                return (migrated ? await kind.ExecuteScalarAsync(cancellationToken) : null) switch
                 {
                     "partitioned" => MetricsBackend.Partitioned,
                     "timescaledb" => MetricsBackend.TimescaleDb,
