@@ -31,6 +31,7 @@ public sealed partial class PostgresMetricsIngestor : IHostedService, IAsyncDisp
     private readonly Queue<Entry> _pending = new();
     private readonly List<(long Seq, TaskCompletionSource Done)> _flushWaiters = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _admission = new(1, 1);
 
     private TaskCompletionSource _spaceFreed = NewSignal();
     private TaskCompletionSource _work = NewSignal();
@@ -111,32 +112,42 @@ public sealed partial class PostgresMetricsIngestor : IHostedService, IAsyncDisp
             return;
         }
 
-        while (true)
+        // One enqueuer at a time waits for room, in arrival order (SemaphoreSlim queues its async
+        // waiters first come, first served), so a large snapshot is not starved by small ones.
+        await _admission.WaitAsync(cancellationToken);
+        try
         {
-            Task waitForSpace;
-            lock (_gate)
+            while (true)
             {
-                ObjectDisposedException.ThrowIf(_stopped, this);
-                if (_bufferedSamples == 0 || _bufferedSamples + samples <= _options.IngestBufferCapacity)
+                Task waitForSpace;
+                lock (_gate)
                 {
-                    var wasEmpty = _pending.Count == 0;
-                    _pending.Enqueue(new Entry(snapshot, samples, _timeProvider.GetUtcNow(), ++_enqueuedSeq));
-                    _pendingSamples += samples;
-                    _bufferedSamples += samples;
-                    EnsureLoopStarted();
-                    if (wasEmpty || _pendingSamples >= _options.IngestBatchSize)
+                    ObjectDisposedException.ThrowIf(_stopped, this);
+                    if (_bufferedSamples == 0 || _bufferedSamples + samples <= _options.IngestBufferCapacity)
                     {
-                        // The loop arms the interval timer for a first entry, or sends a full batch.
-                        Wake();
+                        var wasEmpty = _pending.Count == 0;
+                        _pending.Enqueue(new Entry(snapshot, samples, _timeProvider.GetUtcNow(), ++_enqueuedSeq));
+                        _pendingSamples += samples;
+                        _bufferedSamples += samples;
+                        EnsureLoopStarted();
+                        if (wasEmpty || _pendingSamples >= _options.IngestBatchSize)
+                        {
+                            // The loop arms the interval timer for a first entry, or sends a full batch.
+                            Wake();
+                        }
+
+                        return;
                     }
 
-                    return;
+                    waitForSpace = _spaceFreed.Task;
                 }
 
-                waitForSpace = _spaceFreed.Task;
+                await waitForSpace.WaitAsync(cancellationToken);
             }
-
-            await waitForSpace.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            _admission.Release();
         }
     }
 

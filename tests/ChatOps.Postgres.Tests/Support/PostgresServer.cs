@@ -59,15 +59,19 @@ internal sealed class PostgresServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the server at once (like a crash: no checkpoint), as tests of lost connections need.</summary>
-    public async Task StopAsync()
+    /// <summary>
+    /// pg_ctl stop. "fast" (what pg_ctl restart does) ends every session, so clients see their
+    /// connections break, and keeps what was committed. "immediate" is a crash: with this
+    /// cluster's synchronous_commit=off, the last commits can be lost, so only clean-up uses it.
+    /// </summary>
+    public async Task StopAsync(string mode = "fast")
     {
         if (!_running)
         {
             return;
         }
 
-        await PgCtlAsync("stop", "-D", DataDir, "-m", "immediate", "-w", "-t", "60");
+        await PgCtlAsync("stop", "-D", DataDir, "-m", mode, "-w", "-t", "60");
         _running = false;
     }
 
@@ -104,7 +108,7 @@ internal sealed class PostgresServer : IAsyncDisposable
         }
     }
 
-    /// <summary>pg_ctl restart: the server goes down (connections break) and comes back on the same port.</summary>
+    /// <summary>Like pg_ctl restart: the server goes down (connections break) and comes back on the same port.</summary>
     public async Task RestartAsync()
     {
         await StopAsync();
@@ -115,11 +119,10 @@ internal sealed class PostgresServer : IAsyncDisposable
     {
         try
         {
-            await StopAsync();
+            await StopAsync("immediate");
         }
         finally
         {
-            NpgsqlConnection.ClearAllPools();
             if (Directory.Exists(_folder))
             {
                 Directory.Delete(_folder, recursive: true);
