@@ -3,9 +3,6 @@ using Dapper;
 
 namespace ChatOps.Postgres;
 
-/// <summary>The answer of <see cref="PostgresHealthProbe.CheckAsync"/>: ready, and one line per check (<c>ok</c> or why not).</summary>
-public sealed record PostgresHealth(bool IsReady, IReadOnlyDictionary<string, string> Checks);
-
 /// <summary>
 /// For <c>/readyz</c>: the primary answers and its schema is at this build's version, and the read
 /// replica (when configured) answers. Never throws for a failing server: it says so.

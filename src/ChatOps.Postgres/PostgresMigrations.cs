@@ -182,7 +182,9 @@ public static class PostgresMigrations
                     PRIMARY KEY (server_id, name, at, labels)
                 );
                 EXECUTE format('SELECT %I.create_hypertable(%L::regclass, %L::name, chunk_time_interval => INTERVAL ''1 day'')', ts, 'metric_samples', 'at');
-                ALTER TABLE metric_samples SET (timescaledb.compress, timescaledb.compress_segmentby = 'server_id, name', timescaledb.compress_orderby = 'at DESC');
+                -- Every column of the unique key must be a segment or order column, or TimescaleDB
+                -- cannot enforce it on compressed chunks; one segment per series.
+                ALTER TABLE metric_samples SET (timescaledb.compress, timescaledb.compress_segmentby = 'server_id, name, labels', timescaledb.compress_orderby = 'at DESC');
                 EXECUTE format($view$
                     CREATE MATERIALIZED VIEW metric_1m WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
                     SELECT server_id, name, labels, %I.time_bucket(INTERVAL '1 minute', at) AS bucket,

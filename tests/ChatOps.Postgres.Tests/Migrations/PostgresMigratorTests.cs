@@ -163,6 +163,25 @@ public sealed class PostgresMigratorTests(PostgresServerFixture server) : IAsync
     }
 
     [Fact]
+    public async Task Required_TimescaleDB_fails_the_migration_clearly_where_it_is_not_installed()
+    {
+        await using var required = await TestSchema.CreateAsync(server, migrate: false, configure: o => o.Metrics.Timescale = TimescaleMode.Required);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new PostgresMigrator(required.DataSources, required.Time).MigrateAsync());
+
+        Assert.Contains("ChatOps:Postgres:Metrics:Timescale is Required", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await new PostgresMigrator(required.DataSources, required.Time).GetAppliedVersionsAsync());
+    }
+
+    [Fact]
+    public async Task Disabled_TimescaleDB_uses_partitioning()
+    {
+        await using var disabled = await TestSchema.CreateAsync(server, configure: o => o.Metrics.Timescale = TimescaleMode.Disabled);
+
+        Assert.Equal(MetricsBackend.Partitioned, await new PostgresMetricsMaintenance(disabled.DataSources).GetBackendAsync());
+    }
+
+    [Fact]
     public void Bad_migration_lists_are_refused()
     {
         Assert.Throws<ArgumentException>(() => new PostgresMigrator(_schema.DataSources, _schema.Time, [new PostgresMigration(0, "zero", "SELECT 1")]));
