@@ -15,7 +15,8 @@ public sealed partial class PostgresDataSources : IAsyncDisposable, IDisposable
 {
     private readonly NpgsqlDataSource? _replica;
     private readonly SemaphoreSlim _backendGate = new(1, 1);
-    private MetricsBackend? _backend;
+    // 0 until known, else the MetricsBackend plus one: an int reads and writes whole across threads.
+    private int _backend;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
@@ -80,15 +81,20 @@ public sealed partial class PostgresDataSources : IAsyncDisposable, IDisposable
     /// <exception cref="InvalidOperationException">The metrics migration has not run on this schema.</exception>
     internal async Task<MetricsBackend> GetMetricsBackendAsync(CancellationToken cancellationToken)
     {
-        if (_backend is { } known)
+        if (Volatile.Read(ref _backend) is var known and > 0)
         {
-            return known;
+            return (MetricsBackend)(known - 1);
         }
 
         await _backendGate.WaitAsync(cancellationToken);
         try
         {
-            _backend ??= await RunAsync(async connection =>
+            if (Volatile.Read(ref _backend) is var found and > 0)
+            {
+                return (MetricsBackend)(found - 1);
+            }
+
+            var backend = await RunAsync(async connection =>
             {
                 // Two statements: a query naming a missing table fails at parse time, whatever CASE says.
                 await using var exists = new NpgsqlCommand("SELECT to_regclass('metrics_backend') IS NOT NULL", connection);
@@ -102,7 +108,8 @@ public sealed partial class PostgresDataSources : IAsyncDisposable, IDisposable
                         "the metrics tables do not exist in this schema: the store's migrations have not run (PostgresMigrator.MigrateAsync)"),
                 };
             }, RetryPolicy.Idempotent, cancellationToken);
-            return _backend.Value;
+            Volatile.Write(ref _backend, (int)backend + 1);
+            return backend;
         }
         finally
         {
