@@ -1,1 +1,0 @@
-namespace ChatOps.Postgres; internal static class Placeholder { }

@@ -1,0 +1,238 @@
+namespace ChatOps.Postgres;
+
+/// <summary>
+/// The store's schema, in order. The same tables and constraints as the SQLite store, in
+/// PostgreSQL's own types: instants are timestamptz, lists and maps jsonb, enums snake_case text,
+/// and ids are <c>text COLLATE "C"</c> so that ordering by id is by code point, as in SQLite.
+/// </summary>
+public static class PostgresMigrations
+{
+    public static readonly PostgresMigration Initial = new(1, "initial", """
+        CREATE TABLE servers (
+            id          text COLLATE "C" NOT NULL PRIMARY KEY,
+            name        text NULL,
+            tags        jsonb NOT NULL,
+            created_at  timestamptz NOT NULL
+        );
+
+        CREATE TABLE agent_credentials (
+            server_id   text COLLATE "C" NOT NULL PRIMARY KEY,
+            token_hash  text COLLATE "C" NOT NULL CONSTRAINT agent_credentials_token_hash_key UNIQUE,
+            generation  bigint NOT NULL,
+            enrolled_at timestamptz NOT NULL,
+            revoked_at  timestamptz NULL
+        );
+
+        -- The primary key on id is the at-most-once guarantee: a redelivered request cannot
+        -- create a second execution.
+        CREATE TABLE commands (
+            id                     text COLLATE "C" NOT NULL PRIMARY KEY,
+            request_id             text COLLATE "C" NOT NULL,
+            server_id              text COLLATE "C" NOT NULL,
+            command_name           text NOT NULL,
+            action                 text NULL,
+            args                   jsonb NOT NULL,
+            text                   text NOT NULL,
+            requester_user_id      text NOT NULL,
+            requester_identity     text NOT NULL,
+            requester_display_name text NOT NULL,
+            reply_to               jsonb NOT NULL,
+            state                  text NOT NULL,
+            fencing_token          bigint NULL,
+            exit_code              integer NULL,
+            error                  text NULL,
+            timeout_ms             bigint NOT NULL,
+            created_at             timestamptz NOT NULL,
+            started_at             timestamptz NULL,
+            finished_at            timestamptz NULL
+        );
+        CREATE INDEX ix_commands_request_id ON commands (request_id, created_at, id);
+        CREATE INDEX ix_commands_state_created_at ON commands (state, created_at, id);
+        CREATE INDEX ix_commands_server_created_at ON commands (server_id, created_at, id);
+        CREATE INDEX ix_commands_created_at ON commands (created_at, id);
+
+        CREATE TABLE command_output (
+            command_id text COLLATE "C" NOT NULL REFERENCES commands (id),
+            seq        bigint NOT NULL,
+            stream     text NOT NULL,
+            text       text NOT NULL,
+            at         timestamptz NOT NULL,
+            PRIMARY KEY (command_id, seq)
+        );
+
+        CREATE TABLE audit_events (
+            id      text COLLATE "C" NOT NULL PRIMARY KEY,
+            at      timestamptz NOT NULL,
+            actor   text COLLATE "C" NOT NULL,
+            action  text COLLATE "C" NOT NULL,
+            target  text COLLATE "C" NULL,
+            outcome text NOT NULL,
+            detail  text NULL
+        );
+        CREATE INDEX ix_audit_events_at ON audit_events (at, id);
+        CREATE INDEX ix_audit_events_actor_at ON audit_events (actor, at);
+        CREATE INDEX ix_audit_events_action_at ON audit_events (action, at);
+        CREATE INDEX ix_audit_events_target_at ON audit_events (target, at);
+
+        -- The audit log is append-only even for someone with a SQL shell (short of dropping the
+        -- trigger, which needs the table's owner).
+        CREATE FUNCTION audit_events_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'audit_events is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+        END
+        $$;
+        CREATE TRIGGER audit_events_no_update_or_delete BEFORE UPDATE OR DELETE ON audit_events
+            FOR EACH ROW EXECUTE FUNCTION audit_events_refuse_change();
+        CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
+            FOR EACH STATEMENT EXECUTE FUNCTION audit_events_refuse_change();
+
+        CREATE TABLE users (
+            id           text COLLATE "C" NOT NULL PRIMARY KEY,
+            display_name text NOT NULL,
+            roles        jsonb NOT NULL,
+            created_at   timestamptz NOT NULL
+        );
+
+        CREATE TABLE user_identities (
+            identity text COLLATE "C" NOT NULL PRIMARY KEY,
+            user_id  text COLLATE "C" NOT NULL REFERENCES users (id)
+        );
+        CREATE INDEX ix_user_identities_user_id ON user_identities (user_id, identity);
+
+        CREATE TABLE api_keys (
+            id         text COLLATE "C" NOT NULL PRIMARY KEY,
+            user_id    text COLLATE "C" NOT NULL REFERENCES users (id),
+            name       text NOT NULL,
+            key_hash   text COLLATE "C" NOT NULL UNIQUE,
+            created_at timestamptz NOT NULL,
+            revoked_at timestamptz NULL
+        );
+
+        CREATE TABLE chat_threads (
+            id         text COLLATE "C" NOT NULL PRIMARY KEY,
+            channel    text NOT NULL,
+            user_id    text COLLATE "C" NOT NULL,
+            command_id text COLLATE "C" NULL,
+            created_at timestamptz NOT NULL,
+            -- The status a web-channel thread shows, written by the notifier after its messages.
+            status     text NULL
+        );
+
+        CREATE TABLE chat_messages (
+            thread_id  text COLLATE "C" NOT NULL REFERENCES chat_threads (id),
+            seq        bigint NOT NULL,
+            author     text NOT NULL,
+            text       text NOT NULL,
+            at         timestamptz NOT NULL,
+            dedupe_key text COLLATE "C" NULL,
+            PRIMARY KEY (thread_id, seq),
+            UNIQUE (thread_id, dedupe_key)
+        );
+        """);
+
+    /// <summary>
+    /// Metric samples and their 1-minute and 1-hour rollups. With TimescaleDB (see
+    /// <see cref="TimescaleMode"/>, passed in as the <c>chatops.timescale</c> setting): a hypertable
+    /// with compression and continuous aggregates. Otherwise: daily range partitions (created by
+    /// <see cref="PostgresMetricsMaintenance"/>) and rollup tables it maintains. Both
+    /// expose the same columns, so the same queries read either. Policies whose durations come
+    /// from configuration are applied at start-up, not here.
+    /// </summary>
+    public static readonly PostgresMigration Metrics = new(2, "metrics", """
+        CREATE TABLE metrics_backend (
+            singleton boolean NOT NULL PRIMARY KEY DEFAULT true CHECK (singleton),
+            kind      text NOT NULL CHECK (kind IN ('timescaledb', 'partitioned'))
+        );
+
+        -- How far the rollup job has aggregated (plain partitioning only); buckets from here on
+        -- are aggregated from raw samples when queried.
+        CREATE TABLE metric_rollup_state (
+            resolution   text NOT NULL PRIMARY KEY CHECK (resolution IN ('1m', '1h')),
+            rolled_up_to timestamptz NOT NULL
+        );
+
+        DO $metrics$
+        DECLARE
+            mode text := coalesce(nullif(current_setting('chatops.timescale', true), ''), 'auto');
+            ts text;
+        BEGIN
+            IF mode <> 'disabled' THEN
+                SELECT n.nspname INTO ts FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'timescaledb';
+                IF ts IS NULL AND EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') THEN
+                    BEGIN
+                        CREATE EXTENSION IF NOT EXISTS timescaledb;
+                        SELECT n.nspname INTO ts FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'timescaledb';
+                    EXCEPTION WHEN OTHERS THEN
+                        -- Offered but not loadable (not in shared_preload_libraries) or not permitted.
+                        RAISE NOTICE 'timescaledb is available but could not be created (%); using plain partitioning', SQLERRM;
+                    END;
+                END IF;
+                IF mode = 'required' AND ts IS NULL THEN
+                    RAISE EXCEPTION 'ChatOps:Postgres:Metrics:Timescale is Required, but the timescaledb extension is not usable in this database';
+                END IF;
+            END IF;
+
+            IF ts IS NOT NULL THEN
+                CREATE TABLE metric_samples (
+                    server_id text COLLATE "C" NOT NULL,
+                    name      text COLLATE "C" NOT NULL,
+                    labels    jsonb NOT NULL DEFAULT '{}',
+                    at        timestamptz NOT NULL,
+                    value     double precision NOT NULL,
+                    PRIMARY KEY (server_id, name, at, labels)
+                );
+                EXECUTE format('SELECT %I.create_hypertable(%L::regclass, %L::name, chunk_time_interval => INTERVAL ''1 day'')', ts, 'metric_samples', 'at');
+                -- Every column of the unique key must be a segment or order column, or TimescaleDB
+                -- cannot enforce it on compressed chunks; one segment per series.
+                ALTER TABLE metric_samples SET (timescaledb.compress, timescaledb.compress_segmentby = 'server_id, name, labels', timescaledb.compress_orderby = 'at DESC');
+                EXECUTE format($view$
+                    CREATE MATERIALIZED VIEW metric_1m WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+                    SELECT server_id, name, labels, %I.time_bucket(INTERVAL '1 minute', at) AS bucket,
+                           sum(value) AS value_sum, count(*) AS value_count, min(value) AS value_min, max(value) AS value_max
+                    FROM metric_samples GROUP BY server_id, name, labels, bucket WITH NO DATA
+                    $view$, ts);
+                EXECUTE format($view$
+                    CREATE MATERIALIZED VIEW metric_1h WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS
+                    SELECT server_id, name, labels, %I.time_bucket(INTERVAL '1 hour', at) AS bucket,
+                           sum(value) AS value_sum, count(*) AS value_count, min(value) AS value_min, max(value) AS value_max
+                    FROM metric_samples GROUP BY server_id, name, labels, bucket WITH NO DATA
+                    $view$, ts);
+                INSERT INTO metrics_backend (kind) VALUES ('timescaledb');
+            ELSE
+                -- The unique key makes re-appending a snapshot a no-op; it leads with the series and
+                -- time, so a chart's range scan is bounded by time, labels filtered on the way.
+                CREATE TABLE metric_samples (
+                    server_id text COLLATE "C" NOT NULL,
+                    name      text COLLATE "C" NOT NULL,
+                    labels    jsonb NOT NULL DEFAULT '{}',
+                    at        timestamptz NOT NULL,
+                    value     double precision NOT NULL,
+                    PRIMARY KEY (server_id, name, at, labels)
+                ) PARTITION BY RANGE (at);
+                -- Rollups scan all series of a time range; samples arrive roughly in time order, so
+                -- a BRIN index does that for a few pages per partition.
+                CREATE INDEX ix_metric_samples_at ON metric_samples USING brin (at);
+
+                CREATE TABLE metric_1m (
+                    server_id   text COLLATE "C" NOT NULL,
+                    name        text COLLATE "C" NOT NULL,
+                    labels      jsonb NOT NULL,
+                    bucket      timestamptz NOT NULL,
+                    value_sum   double precision NOT NULL,
+                    value_count bigint NOT NULL,
+                    value_min   double precision NOT NULL,
+                    value_max   double precision NOT NULL,
+                    PRIMARY KEY (server_id, name, bucket, labels)
+                );
+                CREATE INDEX ix_metric_1m_bucket ON metric_1m (bucket);
+
+                CREATE TABLE metric_1h (LIKE metric_1m INCLUDING ALL);
+                INSERT INTO metrics_backend (kind) VALUES ('partitioned');
+            END IF;
+        END
+        $metrics$;
+        """);
+
+    /// <summary>Every migration of this build, ascending.</summary>
+    public static readonly IReadOnlyList<PostgresMigration> All = [Initial, Metrics];
+}
