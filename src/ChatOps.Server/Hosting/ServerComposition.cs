@@ -8,6 +8,7 @@ using ChatOps.Server.Auth;
 using ChatOps.Server.Chat;
 using ChatOps.Server.Health;
 using ChatOps.Server.Web;
+using ChatOps.Teams;
 
 namespace ChatOps.Server.Hosting;
 
@@ -46,6 +47,16 @@ public static class ServerComposition
         services.AddHostedService<BootstrapAdmin>();
         services.AddHostedService<ModuleHost>();
         if (settings.LocalAgentEnabled) services.AddHostedService<LocalAgentHost>();
+
+        // Microsoft Teams, when an app id is configured (its chat client serves the notifier in any mode).
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["ChatOps:Teams:AppId"]))
+        {
+            var teams = TeamsOptions.Read(builder.Configuration.GetSection(TeamsOptions.SectionName));
+            var teamsErrors = teams.Validate();
+            errors.AddRange(teamsErrors);
+            if (teamsErrors.Count == 0) services.AddTeams(teams);
+        }
+
         return errors;
     }
 
@@ -68,6 +79,7 @@ public static class ServerComposition
         }
 
         if (settings.Runs("agent-gateway")) app.MapAgentEndpoint();
+        if (settings.Runs("chat") && app.Services.GetService<TeamsOptions>() is not null) app.MapTeams();
         return app;
     }
 
