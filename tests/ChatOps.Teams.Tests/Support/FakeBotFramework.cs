@@ -67,25 +67,43 @@ public sealed class FakeBotFramework : IDisposable
             .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
                 .WithBody(new JsonObject { ["token_type"] = "Bearer", ["expires_in"] = expiresIn, ["access_token"] = token }.ToJsonString()));
 
-    /// <summary>Connector calls answer 200 with a fresh activity id (creating a conversation answers a thread id).</summary>
+    /// <summary>
+    /// Connector calls answer 200 with a fresh activity id (creating a conversation answers a thread
+    /// id), unless <see cref="Script"/> queued other answers for the next calls.
+    /// </summary>
     public void ServeConnector()
     {
         Server.Given(Request.Create().WithPath(new RegexMatcher("^/v3/conversations/.+/activities.*$")).UsingPost())
-            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
-                .WithCallback(_ => new ResponseMessage
-                {
-                    StatusCode = 200,
-                    BodyData = new WireMock.Util.BodyData
-                    {
-                        BodyAsString = new JsonObject { ["id"] = $"bot-activity-{Interlocked.Increment(ref _activitySeq)}" }.ToJsonString(),
-                        DetectedBodyType = WireMock.Types.BodyType.String,
-                    },
-                }));
+            .RespondWith(Response.Create().WithCallback(_ => Answer(() => new JsonObject { ["id"] = $"bot-activity-{Interlocked.Increment(ref _activitySeq)}" })));
         Server.Given(Request.Create().WithPath(new RegexMatcher("^/v3/conversations/.+/activities/.+$")).UsingPut())
-            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody("{\"id\":\"updated\"}"));
+            .RespondWith(Response.Create().WithCallback(_ => Answer(() => new JsonObject { ["id"] = "updated" })));
         Server.Given(Request.Create().WithPath("/v3/conversations").UsingPost())
-            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
-                .WithBody("{\"id\":\"19:alerts@thread.tacv2;messageid=777\",\"activityId\":\"777\"}"));
+            .RespondWith(Response.Create().WithCallback(_ => Answer(() => new JsonObject { ["id"] = "19:alerts@thread.tacv2;messageid=777", ["activityId"] = "777" })));
+    }
+
+    /// <summary>The next connector calls get these answers, in order (e.g. a 429 with Retry-After), then 200s again.</summary>
+    public void Script(params (int Status, string? RetryAfter)[] answers)
+    {
+        foreach (var answer in answers) _script.Enqueue(answer);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(int Status, string? RetryAfter)> _script = new();
+
+    private ResponseMessage Answer(Func<JsonObject> success)
+    {
+        var (status, retryAfter) = _script.TryDequeue(out var scripted) ? scripted : (200, null);
+        var response = new ResponseMessage
+        {
+            StatusCode = status,
+            BodyData = new WireMock.Util.BodyData
+            {
+                BodyAsString = status == 200 ? success().ToJsonString() : "{\"error\":{\"code\":\"scripted\",\"message\":\"scripted failure\"}}",
+                DetectedBodyType = WireMock.Types.BodyType.String,
+            },
+        };
+        response.AddHeader("Content-Type", "application/json");
+        if (retryAfter is not null) response.AddHeader("Retry-After", retryAfter);
+        return response;
     }
 
     /// <summary>The connector's calls (excluding metadata, keys and token).</summary>
@@ -102,10 +120,14 @@ public sealed class FakeBotFramework : IDisposable
     public Task<IReadOnlyList<IRequestMessage>> WaitForAsync(Func<IRequestMessage, bool> match, int count = 1, int seconds = 10) =>
         WaitForAsync(Server, match, count, seconds);
 
-    public static async Task<IReadOnlyList<IRequestMessage>> WaitForAsync(WireMockServer server, Func<IRequestMessage, bool> match, int count = 1, int seconds = 10)
+    public static async Task<IReadOnlyList<IRequestMessage>> WaitForAsync(WireMockServer server, Func<IRequestMessage, bool> match, int count = 1, int seconds = 10) =>
+        (await WaitForEntriesAsync(server, e => match(e.RequestMessage), count, seconds)).Select(e => e.RequestMessage).ToList();
+
+    /// <summary>Waits until <paramref name="count"/> logged exchanges (request and response) match.</summary>
+    public static async Task<IReadOnlyList<ILogEntry>> WaitForEntriesAsync(WireMockServer server, Func<ILogEntry, bool> match, int count = 1, int seconds = 10)
     {
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        List<IRequestMessage> Matching() => server.LogEntries.Select(e => e.RequestMessage).Where(match).ToList();
+        List<ILogEntry> Matching() => server.LogEntries.Where(match).ToList();
         void Check(object? sender, NotifyCollectionChangedEventArgs? args)
         {
             if (Matching().Count >= count) reached.TrySetResult();
