@@ -89,16 +89,9 @@ public sealed class TeamsChatClient : IChatClient
         var requestId = thread.Get(RequestIdKey) ?? view.CommandId;
         var card = _cards.GetOrAdd(requestId, () =>
             new RootCardState(requestId, view.CommandText, view.ServerId, view.RequestedBy, singleTarget: view.CommandId == requestId, _cards.Now));
-        lock (card) card.Apply(view);
-        _ = _outbox.Enqueue(new Outbound
-        {
-            Kind = OutboundKind.CardUpdate,
-            ServiceUrl = serviceUrl,
-            ConversationId = thread.Channel,
-            ReplyToId = thread.Thread,
-            Card = card,
-            CardActivityId = thread.Get(RootActivityIdKey),
-        });
+        bool changed;
+        lock (card) changed = card.Apply(view);
+        if (changed) _ = _outbox.EnqueueCardUpdate(card, serviceUrl, thread.Channel, thread.Thread, thread.Get(RootActivityIdKey));
         return Task.CompletedTask;
     }
 

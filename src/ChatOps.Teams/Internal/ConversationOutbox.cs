@@ -41,6 +41,36 @@ internal sealed partial class ConversationOutbox(
         return item.Done.Task;
     }
 
+    /// <summary>
+    /// Queues the card's current state (call after changing it, under no lock). What is queued is a
+    /// snapshot, so each update shows the state of its moment, in order with the replies around it.
+    /// </summary>
+    public Task<string?> EnqueueCardUpdate(RootCardState card, string serviceUrl, string conversationId, string? replyToId, string? knownActivityId)
+    {
+        JsonObject snapshot;
+        int version;
+        bool finished;
+        lock (card)
+        {
+            snapshot = AdaptiveCards.Attachment(AdaptiveCards.Command(card));
+            version = card.Version;
+            finished = card.IsFinished;
+        }
+
+        return Enqueue(new Outbound
+        {
+            Kind = OutboundKind.CardUpdate,
+            ServiceUrl = serviceUrl,
+            ConversationId = conversationId,
+            ReplyToId = replyToId,
+            Card = card,
+            CardActivityId = knownActivityId,
+            CardVersion = version,
+            CardFinished = finished,
+            Activity = snapshot,
+        });
+    }
+
     public async ValueTask DisposeAsync()
     {
         List<Task> workers;
@@ -163,51 +193,39 @@ internal sealed partial class ConversationOutbox(
     private async Task SendCardUpdateAsync(Lane lane, Outbound item)
     {
         var card = item.Card!;
-        JsonObject activity;
         string? activityId;
-        int version;
-        bool finished;
         lock (card)
         {
-            // An earlier update already sent this state (updates collapse to the latest).
-            if (card.Version <= card.SentVersion)
+            // A newer state is queued behind this one: only the latest goes out (updates collapse).
+            if (card.Version > item.CardVersion)
             {
                 item.Done.TrySetResult(card.ActivityId);
                 return;
             }
 
-            version = card.Version;
             activityId = card.ActivityId ?? item.CardActivityId;
-            finished = card.IsFinished;
-            activity = AdaptiveCards.Attachment(AdaptiveCards.Command(card));
         }
 
         if (activityId is not null)
         {
             await PacedAsync(lane, async ct =>
             {
-                await connector.UpdateActivityAsync(item.ServiceUrl, item.ConversationId, activityId, activity, ct);
+                await connector.UpdateActivityAsync(item.ServiceUrl, item.ConversationId, activityId, item.Activity!, ct);
                 return activityId;
             });
         }
-        else if (finished && !card.ResultPosted)
+        else if (item.CardFinished && !card.ResultPosted)
         {
             // The command card was never posted (or its id never came back): show the result as a new card.
-            activityId = await PacedAsync(lane, ct => connector.SendActivityAsync(item.ServiceUrl, item.ConversationId, activity, item.ReplyToId, ct));
+            activityId = await PacedAsync(lane, ct => connector.SendActivityAsync(item.ServiceUrl, item.ConversationId, item.Activity!, item.ReplyToId, ct));
             lock (card)
             {
                 card.ResultPosted = true;
                 card.ActivityId ??= activityId;
             }
         }
-        else
-        {
-            // Still running and nothing to update in place: the final state will be shown.
-            item.Done.TrySetResult(null);
-            return;
-        }
 
-        lock (card) card.SentVersion = Math.Max(card.SentVersion, version);
+        // Otherwise still running with no card to update in place: the final state will be shown.
         item.Done.TrySetResult(activityId);
     }
 

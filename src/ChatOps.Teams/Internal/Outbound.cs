@@ -10,7 +10,7 @@ internal enum OutboundKind
     /// <summary>A piece of command output; consecutive pieces of one command are sent as one message.</summary>
     Output,
 
-    /// <summary>The latest state of a command card, PUT over the card (or posted once when the card has no id).</summary>
+    /// <summary>A command card's state, PUT over the card (or posted once when the card has no id); superseded ones are skipped.</summary>
     CardUpdate,
 }
 
@@ -27,6 +27,8 @@ internal sealed class Outbound
     public string? Heading { get; init; }
     public RootCardState? Card { get; init; }
     public string? CardActivityId { get; init; }
+    public int CardVersion { get; init; }
+    public bool CardFinished { get; init; }
 
     /// <summary>Called with the new activity's id once sent (e.g. to remember a command card).</summary>
     public Action<string?>? OnSent { get; init; }

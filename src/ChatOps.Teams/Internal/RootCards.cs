@@ -6,7 +6,7 @@ namespace ChatOps.Teams.Internal;
 
 /// <summary>
 /// What one request's command card shows, and the id of the card once posted. The card is updated
-/// in place (PUT); a version number lets queued updates collapse into one send of the latest state.
+/// in place (PUT); a version number lets an update that a newer one follows be skipped.
 /// </summary>
 internal sealed class RootCardState(string requestId, string commandText, string target, string requestedBy, bool singleTarget, DateTimeOffset createdAt)
 {
@@ -20,7 +20,6 @@ internal sealed class RootCardState(string requestId, string commandText, string
     public string? ActivityId { get; set; }
     public string? NotAccepted { get; private set; }
     public int Version { get; private set; }
-    public int SentVersion { get; set; }
 
     /// <summary>True when the result was posted as a card of its own (the command card never got an id).</summary>
     public bool ResultPosted { get; set; }
@@ -29,12 +28,14 @@ internal sealed class RootCardState(string requestId, string commandText, string
 
     public bool IsFinished => NotAccepted is not null || (_views.Count > 0 && _views.Values.All(v => v.State.IsTerminal()));
 
-    public void Apply(CommandView view)
+    /// <summary>False when the view changes nothing that may change (a late "running" after the end).</summary>
+    public bool Apply(CommandView view)
     {
-        // A late "running" must not overwrite a final state (events of one command can be redelivered).
-        if (_views.TryGetValue(view.CommandId, out var known) && known.State.IsTerminal() && !view.State.IsTerminal()) return;
+        // Events of one command can be redelivered or overtaken: a final state is never undone.
+        if (_views.TryGetValue(view.CommandId, out var known) && known.State.IsTerminal() && !view.State.IsTerminal()) return false;
         _views[view.CommandId] = view;
         Version++;
+        return true;
     }
 
     public void MarkNotAccepted(string reason)

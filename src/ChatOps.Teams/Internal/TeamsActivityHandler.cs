@@ -191,14 +191,7 @@ internal sealed partial class TeamsActivityHandler(
         if (await intake.SubmitAsync(decision, cancellationToken) is { } refused)
         {
             lock (card) card.MarkNotAccepted(refused.Text);
-            _ = Enqueue(new Outbound
-            {
-                Kind = OutboundKind.CardUpdate,
-                ServiceUrl = activity.ServiceUrl!,
-                ConversationId = activity.Conversation.Id!,
-                ReplyToId = activity.Id,
-                Card = card,
-            });
+            _ = Observe(outbox.EnqueueCardUpdate(card, activity.ServiceUrl!, activity.Conversation.Id!, activity.Id, rootActivityId));
             return refused.Text;
         }
 
@@ -212,12 +205,7 @@ internal sealed partial class TeamsActivityHandler(
     private async Task<string?> PostCommandCardAsync(Activity activity, RootCardState card)
     {
         JsonObject message;
-        int version;
-        lock (card)
-        {
-            message = AdaptiveCards.Attachment(AdaptiveCards.Command(card));
-            version = card.Version;
-        }
+        lock (card) message = AdaptiveCards.Attachment(AdaptiveCards.Command(card));
 
         message["conversation"] = new JsonObject { ["id"] = activity.Conversation!.Id };
         message["replyToId"] = activity.Id;
@@ -231,11 +219,7 @@ internal sealed partial class TeamsActivityHandler(
             Activity = message,
             OnSent = id =>
             {
-                lock (card)
-                {
-                    card.ActivityId ??= id;
-                    card.SentVersion = Math.Max(card.SentVersion, version);
-                }
+                lock (card) card.ActivityId ??= id;
             },
         });
 
@@ -267,10 +251,11 @@ internal sealed partial class TeamsActivityHandler(
         });
     }
 
-    private Task<string?> Enqueue(Outbound item)
+    private Task<string?> Enqueue(Outbound item) => Observe(outbox.Enqueue(item));
+
+    // The sender logs what it could not deliver; the caller only waits where it needs an id.
+    private static Task<string?> Observe(Task<string?> sent)
     {
-        // The sender logs what it could not deliver; the caller only waits where it needs an id.
-        var sent = outbox.Enqueue(item);
         _ = sent.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
         return sent;
     }
