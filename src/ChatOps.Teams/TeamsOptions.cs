@@ -132,8 +132,9 @@ public sealed class TeamsOptions
         for (var i = 0; i < AllowedServiceUrls.Count; i++)
             CheckUrl(errors, $"{nameof(AllowedServiceUrls)}:{i}", AllowedServiceUrls[i]);
 
-        if (MaxActivityBytes is < 4096 or > 4 * 1024 * 1024)
-            errors.Add($"{SectionName}:MaxActivityBytes must be between 4096 and 4194304 (got {MaxActivityBytes})");
+        // The server refuses bodies over 1 MiB before any endpoint sees them.
+        if (MaxActivityBytes is < 4096 or > 1024 * 1024)
+            errors.Add($"{SectionName}:MaxActivityBytes must be between 4096 and 1048576 (got {MaxActivityBytes})");
         if (MaxAttempts is < 1 or > 50)
             errors.Add($"{SectionName}:MaxAttempts must be between 1 and 50 (got {MaxAttempts})");
         if (MaxMessageChars is < 500 or > 25_000)

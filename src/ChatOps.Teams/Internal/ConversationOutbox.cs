@@ -178,6 +178,7 @@ internal sealed partial class ConversationOutbox(
             {
                 var activity = first.Activity!.DeepClone().AsObject();
                 activity["text"] = TeamsText.CodeBlock(piece, first.Heading);
+                activity["textFormat"] = "markdown";
                 lastId = await PacedAsync(lane, ct => connector.SendActivityAsync(first.ServiceUrl, first.ConversationId, activity, first.ReplyToId, ct));
             }
         }
