@@ -110,3 +110,28 @@ public sealed class TokenValidatorTests : IDisposable
         _forged.Dispose();
     }
 }
+
+/// <summary>Garbage in the Authorization header is a 401, never an exception.</summary>
+public sealed class MalformedTokenTests
+{
+    [Theory]
+    [InlineData("Bearer ")]
+    [InlineData("Bearer a.b.c")]
+    [InlineData("Bearer e30.e30")]
+    [InlineData("Bearer W10.e30.c2ln")]
+    [InlineData("Bearer eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.c2ln")]
+    [InlineData("Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6MX0.e30.c2ln")]
+    [InlineData("Bearer a.b.c.d.e")]
+    [InlineData("Bearer ....")]
+    [InlineData("bearer\tx")]
+    public async Task Is_refused_with_401(string header)
+    {
+        using var botFramework = new Support.FakeBotFramework();
+        using var http = new HttpClient();
+        var validator = new BotFrameworkTokenValidator(botFramework.Options(), http, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<BotFrameworkTokenValidator>.Instance);
+
+        var result = await validator.ValidateAsync(header, "msteams", botFramework.ServiceUrl);
+
+        Assert.Equal(401, result.StatusCode);
+    }
+}

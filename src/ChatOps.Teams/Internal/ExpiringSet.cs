@@ -14,6 +14,7 @@ internal sealed class ExpiringSet(TimeProvider time, TimeSpan ttl, int maxEntrie
     {
         var now = time.GetUtcNow();
         if (_seen.Count >= maxEntries) Prune(now);
+        // AddOrUpdate may run a delegate more than once under contention: the last one run decides.
         var added = false;
         _seen.AddOrUpdate(key,
             _ =>
@@ -23,9 +24,8 @@ internal sealed class ExpiringSet(TimeProvider time, TimeSpan ttl, int maxEntrie
             },
             (_, seenAt) =>
             {
-                if (now - seenAt < ttl) return seenAt;
-                added = true;
-                return now;
+                added = now - seenAt >= ttl;
+                return added ? now : seenAt;
             });
         return added;
     }

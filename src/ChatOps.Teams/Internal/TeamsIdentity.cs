@@ -13,11 +13,14 @@ internal sealed record TeamsSender(string Identity, User? User, string DisplayNa
 /// </summary>
 internal sealed class TeamsIdentity(UserDirectory users)
 {
+    private const int MaxNameLength = 100;
+
     public async Task<TeamsSender> ResolveAsync(Activity activity, CancellationToken cancellationToken)
     {
         var aad = activity.From?.AadObjectId;
         var tenant = activity.TenantId;
         var name = string.IsNullOrWhiteSpace(activity.From?.Name) ? "a Teams user" : activity.From.Name.Trim();
+        if (name.Length > MaxNameLength) name = name[..MaxNameLength] + "…";
         if (!IsId(aad))
             return new TeamsSender($"teams:{(IsId(tenant) ? tenant + "/" : "")}(no AAD object id)", null, name);
 
