@@ -11,6 +11,7 @@ using ChatOps.Server.Health;
 using ChatOps.Server.Observability;
 using ChatOps.Server.Web;
 using ChatOps.Slack;
+using ChatOps.Teams;
 
 namespace ChatOps.Server.Hosting;
 
@@ -60,6 +61,15 @@ public static class ServerComposition
             if (slackErrors.Count == 0) services.AddSlack(slack);
         }
 
+        // Microsoft Teams, when an app id is configured (its chat client serves the notifier in any mode).
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["ChatOps:Teams:AppId"]))
+        {
+            var teams = TeamsOptions.Read(builder.Configuration.GetSection(TeamsOptions.SectionName));
+            var teamsErrors = teams.Validate();
+            errors.AddRange(teamsErrors);
+            if (teamsErrors.Count == 0) services.AddTeams(teams);
+        }
+
         return errors;
     }
 
@@ -94,6 +104,7 @@ public static class ServerComposition
         }
 
         if (settings.Runs("agent-gateway")) app.MapAgentEndpoint();
+        if (settings.Runs("chat") && app.Services.GetService<TeamsOptions>() is not null) app.MapTeams();
         return app;
     }
 

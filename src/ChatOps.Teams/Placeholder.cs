@@ -1,1 +1,0 @@
-namespace ChatOps.Teams; internal static class Placeholder { }
