@@ -26,6 +26,14 @@ public sealed class BuiltInCatalog : ICommandCatalog
         Description = "the service name, e.g. nginx",
     };
 
+    private static readonly ParameterDefinition AlertReference = new()
+    {
+        Name = "alert",
+        Type = ParameterType.Word,
+        MaxLength = 64,
+        Description = "the alert's id (or its fingerprint)",
+    };
+
     public static IReadOnlyList<CommandDefinition> Definitions { get; } =
     [
         new()
@@ -89,6 +97,54 @@ public sealed class BuiltInCatalog : ICommandCatalog
             AllowedRoles = Operators,
             Parameters = [new() { Name = "command_id", Type = ParameterType.Word, MaxLength = 64, Description = "the id shown when the command was accepted" }],
             Examples = ["cancel 7f3c2a"],
+        },
+        new()
+        {
+            Name = "alerts",
+            Summary = "List the open alerts, optionally only those of a target.",
+            Kind = CommandKind.BuiltIn,
+            LockScope = LockScope.None,
+            AllowedRoles = Everyone,
+            Parameters = [RequiredTarget with { Required = false }],
+            Examples = ["alerts", "alerts web-3", "alerts role:web"],
+        },
+        new()
+        {
+            Name = "ack",
+            Summary = "Acknowledge an alert: you are on it, so escalation stops.",
+            Kind = CommandKind.BuiltIn,
+            LockScope = LockScope.None,
+            AllowedRoles = Operators,
+            Parameters = [AlertReference],
+            Examples = ["ack k3f9x2ab"],
+        },
+        new()
+        {
+            Name = "resolve",
+            Summary = "Resolve an alert by hand.",
+            Kind = CommandKind.BuiltIn,
+            LockScope = LockScope.None,
+            AllowedRoles = Operators,
+            Parameters = [AlertReference],
+            Examples = ["resolve k3f9x2ab"],
+        },
+        new()
+        {
+            // A --start-in makes it a maintenance window that begins later.
+            Name = "silence",
+            Summary = "Mute the alerts of servers for a while (a deploy, a maintenance window).",
+            Kind = CommandKind.BuiltIn,
+            LockScope = LockScope.None,
+            AllowedRoles = Operators,
+            Parameters =
+            [
+                RequiredTarget,
+                new() { Name = "duration", Type = ParameterType.Duration, Min = 60, Max = 31 * 86_400, Description = "how long, e.g. 30m, 2h, 1d" },
+                new() { Name = "comment", Type = ParameterType.Text, Required = false, Rest = true, MaxLength = 500, Description = "why, for the people who see the silence" },
+                new() { Name = "rule", Type = ParameterType.Word, Required = false, FlagOnly = true, MaxLength = 64, Description = "only this rule (a name or a glob)" },
+                new() { Name = "start_in", Type = ParameterType.Duration, Required = false, FlagOnly = true, Max = 31 * 86_400, Description = "start later, e.g. 1h" },
+            ],
+            Examples = ["silence web-3 2h \"deploy\"", "silence role:web 30m --rule cpu-high", "silence db-1 1h --start-in 3h \"planned maintenance\""],
         },
         new()
         {
