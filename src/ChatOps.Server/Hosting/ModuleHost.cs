@@ -4,6 +4,7 @@ using ChatOps.Core.Metrics;
 using ChatOps.Core.Notifications;
 using ChatOps.Core.Ports;
 using ChatOps.Core.Routing;
+using ChatOps.Server.Alerts;
 
 namespace ChatOps.Server.Hosting;
 
@@ -42,6 +43,13 @@ public sealed partial class ModuleHost(
         {
             var ingestor = services.GetRequiredService<MetricsIngestor>();
             _subscriptions.Add(await bus.SubscribeAsync(Topics.Metrics, MetricsIngestor.ConsumerGroup, ingestor.HandleAsync, cancellationToken: cancellationToken));
+        }
+
+        if (settings.Runs("alerts") || settings.Runs("notifications") || settings.Runs("scheduler"))
+        {
+            var alerting = services.GetRequiredService<AlertModule>();
+            await alerting.StartAsync(cancellationToken);
+            _subscriptions.Add(alerting);
         }
 
         LogStarted(string.Join(", ", settings.Services.Order()));

@@ -4,6 +4,7 @@ using ChatOps.Core.Routing;
 using ChatOps.Embedded;
 using ChatOps.Server.Admin;
 using ChatOps.Server.Agents;
+using ChatOps.Server.Alerts;
 using ChatOps.Server.Auth;
 using ChatOps.Server.Chat;
 using ChatOps.Server.Health;
@@ -43,6 +44,8 @@ public static class ServerComposition
         services.AddChatOpsCore();
         services.Configure<RouterOptions>(o => Copy(router, o));
         services.Configure<AgentGatewayOptions>(o => Copy(gateway, o));
+        if (settings.Runs("alerts") || settings.Runs("notifications") || settings.Runs("scheduler"))
+            errors.AddRange(builder.AddChatOpsAlerting(settings));
         services.AddHostedService<BootstrapAdmin>();
         services.AddHostedService<ModuleHost>();
         if (settings.LocalAgentEnabled) services.AddHostedService<LocalAgentHost>();
@@ -65,6 +68,7 @@ public static class ServerComposition
         {
             app.MapServerApi();
             app.MapCommandApi();
+            app.MapAlertApi();
         }
 
         if (settings.Runs("agent-gateway")) app.MapAgentEndpoint();
