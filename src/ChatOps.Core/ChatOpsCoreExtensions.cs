@@ -28,7 +28,7 @@ public static class ChatOpsCoreExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<RouterOptions>();
         services.AddOptions<AgentGatewayOptions>();
-        services.TryAddSingleton<ICommandCatalog, BuiltInCatalog>();
+        services.TryAddSingleton<ICommandCatalog>(_ => new BuiltInCatalog(includeAlerts: true));
         services.TryAddSingleton(sp => new CommandParser(sp.GetRequiredService<ICommandCatalog>(), sp.GetService<CommandParserOptions>()));
         services.TryAddSingleton<CommandEventPublisher>();
         services.TryAddSingleton<AuditLog>();
