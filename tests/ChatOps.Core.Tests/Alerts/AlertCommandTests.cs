@@ -51,6 +51,7 @@ public sealed class AlertCommandTests
 
         Assert.Contains($"Acknowledged alert #{alert.Id}", answer);
         await h.Channel.WaitForReplyAsync(alert.Id, "acknowledged by olivia");
+        await h.SettleAsync(alert);
         var root = h.Channel.LastRoot(alert.Id);
         Assert.Equal(AlertState.Acknowledged, root!.State);
         Assert.Equal("olivia", root.AcknowledgedBy);
@@ -81,6 +82,7 @@ public sealed class AlertCommandTests
         Assert.Contains("after 12 min 5 s", answer);
         var reply = await h.Channel.WaitForReplyAsync(alert.Id, "resolved by olivia");
         Assert.Contains("after 12 min 5 s", reply.Text);
+        await h.SettleAsync(alert);
         Assert.Equal(AlertState.Resolved, h.Channel.LastRoot(alert.Id)!.State);
         Assert.Empty(h.Channel.LastRoot(alert.Id)!.Actions);
     }

@@ -61,6 +61,7 @@ public sealed class RestartTests
         await h.Channel.WaitForRootAsync(alert.Id);
         Assert.Contains("Acknowledged", await h.SayAsync($"ack {alert.Id}"));
         await h.Channel.WaitForReplyAsync(alert.Id, "acknowledged by olivia");
+        await h.SettleAsync(alert);
 
         // The new process gets the old events again (a consumer that died before committing).
         await h.RestartAsync();
