@@ -73,4 +73,24 @@ public sealed class RestartTests
         Assert.Single(h.Channel.Roots());
         Assert.Single(h.Channel.Replies(alert.Id), r => r.Text.Contains("acknowledged", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task An_event_lost_between_the_write_and_the_bus_is_published_by_a_later_tick()
+    {
+        await using var h = await AlertHarness.StartAsync(o => o.RepublishAfter = TimeSpan.FromSeconds(30), AlertHarness.CpuRule());
+
+        // What a crash right after the store write leaves behind: the state changed, the event never sent.
+        var orphan = NotifierTests.Sample(h, "orphan01") with { RuleName = "cpu-high" };
+        Assert.True(await h.Alerts.TryCreateAsync(orphan));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(29));
+        await h.SettleAsync(orphan);
+        Assert.Empty(h.Channel.Roots());
+
+        await h.AdvanceAsync(TimeSpan.FromSeconds(1));
+        await h.Channel.WaitForRootAsync("orphan01");
+        Assert.Null((await h.Alerts.GetAsync("orphan01"))!.PendingEvent);
+        await h.AdvanceAsync(TimeSpan.FromMinutes(1));
+        await h.SettleAsync(orphan);
+        Assert.Single(h.EventsOf(AlertEventTypes.Fired));
+    }
 }
