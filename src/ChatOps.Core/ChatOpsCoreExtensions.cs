@@ -1,4 +1,5 @@
 using ChatOps.Core.Agents;
+using ChatOps.Core.Alerts;
 using ChatOps.Core.Audit;
 using ChatOps.Core.Chat;
 using ChatOps.Core.Chat.Web;
@@ -17,7 +18,7 @@ namespace ChatOps.Core;
 public static class ChatOpsCoreExtensions
 {
     /// <summary>
-    /// Registers the domain services (intake, built-ins, router, gateway, notifier, metrics ingest).
+    /// Registers the domain services (intake, built-ins, router, gateway, notifier, metrics ingest, alerting).
     /// Which of them run is the host's choice (<c>ChatOps:Services</c>); registering is harmless.
     /// Ports must be registered by adapters (embedded, Kafka, Redis, PostgreSQL).
     /// </summary>
@@ -27,7 +28,7 @@ public static class ChatOpsCoreExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<RouterOptions>();
         services.AddOptions<AgentGatewayOptions>();
-        services.TryAddSingleton<ICommandCatalog, BuiltInCatalog>();
+        services.TryAddSingleton<ICommandCatalog>(_ => new BuiltInCatalog(includeAlerts: true));
         services.TryAddSingleton(sp => new CommandParser(sp.GetRequiredService<ICommandCatalog>(), sp.GetService<CommandParserOptions>()));
         services.TryAddSingleton<CommandEventPublisher>();
         services.TryAddSingleton<AuditLog>();
@@ -41,6 +42,7 @@ public static class ChatOpsCoreExtensions
         services.TryAddSingleton<RouterSweeper>();
         services.TryAddSingleton<AgentGateway>();
         services.TryAddSingleton<MetricsIngestor>();
+        services.AddChatOpsAlerts();
         return services;
     }
 }

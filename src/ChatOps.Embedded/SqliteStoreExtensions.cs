@@ -13,7 +13,7 @@ namespace ChatOps.Embedded;
 public static class SqliteStoreExtensions
 {
     /// <summary>
-    /// The embedded store: all six store ports on one SQLite file, and a hosted service that
+    /// The embedded store: every store port (including alerting's) on one SQLite file, and a hosted service that
     /// migrates the schema at start-up (before the hosted services registered after it start).
     /// Registering twice is harmless; the first registration of each port wins.
     /// </summary>
@@ -40,6 +40,11 @@ public static class SqliteStoreExtensions
         services.TryAddSingleton<IAuditStore>(sp => new SqliteAuditStore(sp.GetRequiredService<SqliteConnectionFactory>()));
         services.TryAddSingleton<IUserStore>(sp => new SqliteUserStore(sp.GetRequiredService<SqliteConnectionFactory>()));
         services.TryAddSingleton<IChatThreadStore>(sp => new SqliteChatThreadStore(sp.GetRequiredService<SqliteConnectionFactory>()));
+        services.TryAddSingleton<IAlertStore>(sp => new SqliteAlertStore(sp.GetRequiredService<SqliteConnectionFactory>()));
+        services.TryAddSingleton<IAlertRuleStore>(sp => new SqliteAlertRuleStore(sp.GetRequiredService<SqliteConnectionFactory>()));
+        services.TryAddSingleton<ISilenceStore>(sp => new SqliteSilenceStore(sp.GetRequiredService<SqliteConnectionFactory>()));
+        services.TryAddSingleton<INotificationLedger>(sp => new SqliteNotificationLedger(sp.GetRequiredService<SqliteConnectionFactory>()));
+        services.TryAddSingleton<INotificationOutbox>(sp => new SqliteNotificationOutbox(sp.GetRequiredService<SqliteConnectionFactory>()));
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SqliteMigrationHostedService>(sp => new SqliteMigrationHostedService(
             sp.GetRequiredService<SqliteMigrator>(),

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ChatOps.Core.Alerts;
 using ChatOps.Core.Commands;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Events;
@@ -10,7 +11,8 @@ namespace ChatOps.Core.Chat;
 
 /// <summary>
 /// The commands ChatOps answers itself, from its state: help, whoami, servers, status, history,
-/// cancel. They read ports only, so any process with the chat service can answer them.
+/// cancel, and the alert commands (handled by <see cref="AlertCommands"/>). They read ports only, so
+/// any process with the chat service can answer them.
 /// </summary>
 public sealed class BuiltInCommands(
     ICommandCatalog catalog,
@@ -18,7 +20,8 @@ public sealed class BuiltInCommands(
     IAgentRegistry registry,
     IMetricsCache metrics,
     ICommandStore commands,
-    CommandEventPublisher events)
+    CommandEventPublisher events,
+    AlertCommands? alerts = null)
 {
     public Task<string> ExecuteAsync(ParsedCommand command, IntakeRequest request, User user, CancellationToken cancellationToken) =>
         command.Definition.Name switch
@@ -29,6 +32,9 @@ public sealed class BuiltInCommands(
             "status" => StatusAsync(command.Target, cancellationToken),
             "history" => HistoryAsync(command.Target, command.Get("limit"), cancellationToken),
             "cancel" => CancelAsync(command.Get("command_id"), request, user, cancellationToken),
+            "alerts" or "ack" or "resolve" or "silence" => alerts is null
+                ? Task.FromResult("Alerting is not set up in this process.")
+                : alerts.ExecuteAsync(command, request, cancellationToken),
             var other => Task.FromResult($"`{other}` has no built-in handler."),
         };
 

@@ -26,6 +26,14 @@ public sealed class BuiltInCatalog : ICommandCatalog
         Description = "the service name, e.g. nginx",
     };
 
+    private static readonly ParameterDefinition AlertReference = new()
+    {
+        Name = "alert",
+        Type = ParameterType.Word,
+        MaxLength = 64,
+        Description = "the alert's id (or its fingerprint)",
+    };
+
     public static IReadOnlyList<CommandDefinition> Definitions { get; } =
     [
         new()
@@ -140,7 +148,73 @@ public sealed class BuiltInCatalog : ICommandCatalog
         },
     ];
 
-    private readonly CommandCatalog catalog = new(Definitions);
+    /// <summary>
+    /// The alert commands (<c>alerts</c>, <c>ack</c>, <c>resolve</c>, <c>silence</c>): built-ins of the
+    /// alerting module, offered by a catalog made with <c>includeAlerts: true</c> (as the host does).
+    /// </summary>
+    public static IReadOnlyList<CommandDefinition> AlertDefinitions { get; } =
+    [
+        new()
+        {
+            Name = "alerts",
+            Summary = "List the open alerts, optionally only those of a target.",
+            Kind = CommandKind.BuiltIn,
+            LockScope = LockScope.None,
+            AllowedRoles = Everyone,
+            Parameters = [RequiredTarget with { Required = false }],
+            Examples = ["alerts", "alerts web-3", "alerts role:web"],
+        },
+        new()
+        {
+            Name = "ack",
+            Summary = "Acknowledge an alert: you are on it, so escalation stops.",
+            Kind = CommandKind.BuiltIn,
+            LockScope = LockScope.None,
+            AllowedRoles = Operators,
+            Parameters = [AlertReference],
+            Examples = ["ack k3f9x2ab"],
+        },
+        new()
+        {
+            Name = "resolve",
+            Summary = "Resolve an alert by hand.",
+            Kind = CommandKind.BuiltIn,
+            LockScope = LockScope.None,
+            AllowedRoles = Operators,
+            Parameters = [AlertReference],
+            Examples = ["resolve k3f9x2ab"],
+        },
+        new()
+        {
+            // A --start-in makes it a maintenance window that begins later.
+            Name = "silence",
+            Summary = "Mute the alerts of servers for a while (a deploy, a maintenance window).",
+            Kind = CommandKind.BuiltIn,
+            LockScope = LockScope.None,
+            AllowedRoles = Operators,
+            Parameters =
+            [
+                RequiredTarget,
+                new() { Name = "duration", Type = ParameterType.Duration, Min = 60, Max = 31 * 86_400, Description = "how long, e.g. 30m, 2h, 1d" },
+                new() { Name = "comment", Type = ParameterType.Text, Required = false, Rest = true, MaxLength = 500, Description = "why, for the people who see the silence" },
+                new() { Name = "rule", Type = ParameterType.Target, Required = false, FlagOnly = true, MaxLength = 64, Description = "only this rule (a name or a glob such as disk-*)" },
+                new() { Name = "start_in", Type = ParameterType.Duration, Required = false, FlagOnly = true, Max = 31 * 86_400, Description = "start later, e.g. 1h" },
+            ],
+            Examples = ["silence web-3 2h \"deploy\"", "silence role:web 30m --rule cpu-high", "silence db-1 1h --start-in 3h \"planned maintenance\""],
+        },
+    ];
+
+    private readonly CommandCatalog catalog;
+
+    /// <summary>The commands of <see cref="Definitions"/>.</summary>
+    public BuiltInCatalog()
+        : this(includeAlerts: false)
+    {
+    }
+
+    /// <param name="includeAlerts">Also offer <see cref="AlertDefinitions"/>.</param>
+    public BuiltInCatalog(bool includeAlerts) =>
+        catalog = new CommandCatalog(includeAlerts ? Definitions.Concat(AlertDefinitions) : Definitions);
 
     public IReadOnlyList<CommandDefinition> All => catalog.All;
 

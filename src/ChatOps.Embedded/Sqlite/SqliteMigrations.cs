@@ -131,5 +131,103 @@ public static class SqliteMigrations
         ALTER TABLE chat_threads ADD COLUMN status TEXT NULL;
         """);
 
-    public static readonly IReadOnlyList<SqliteMigration> All = [Initial, ThreadStatus];
+    /// <summary>
+    /// Alerting: rules kept in the store, alerts (one active per fingerprint), silences, the
+    /// notification ledger (claims and alert threads) and the email/webhook outbox.
+    /// </summary>
+    public static readonly SqliteMigration Alerting = new(3, "alerting", """
+        CREATE TABLE alert_rules (
+            name       TEXT NOT NULL PRIMARY KEY,
+            definition TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE alerts (
+            id                TEXT NOT NULL PRIMARY KEY,
+            fingerprint       TEXT NOT NULL,
+            rule_name         TEXT NOT NULL,
+            server_id         TEXT NOT NULL,
+            labels            TEXT NOT NULL,
+            condition         TEXT NOT NULL,
+            severity          TEXT NOT NULL,
+            state             TEXT NOT NULL,
+            value             REAL NULL,
+            detail            TEXT NULL,
+            terms             TEXT NOT NULL,
+            started_at        TEXT NOT NULL,
+            fired_at          TEXT NULL,
+            clear_since       TEXT NULL,
+            last_sample_at    TEXT NULL,
+            acknowledged_at   TEXT NULL,
+            acknowledged_by   TEXT NULL,
+            resolved_at       TEXT NULL,
+            resolved_by       TEXT NULL,
+            escalations       INTEGER NOT NULL DEFAULT 0,
+            last_escalated_at TEXT NULL,
+            silenced_by       TEXT NULL,
+            pending_event     TEXT NULL,
+            version           INTEGER NOT NULL,
+            updated_at        TEXT NOT NULL
+        );
+        -- At most one active alert per fingerprint: two evaluators can never open the same alert twice.
+        CREATE UNIQUE INDEX ux_alerts_active_fingerprint ON alerts (fingerprint) WHERE state <> 'resolved';
+        CREATE INDEX ix_alerts_state_server ON alerts (state, server_id);
+        CREATE INDEX ix_alerts_resolved_at ON alerts (resolved_at) WHERE resolved_at IS NOT NULL;
+        CREATE INDEX ix_alerts_started_at ON alerts (started_at);
+
+        CREATE TABLE silences (
+            id         TEXT NOT NULL PRIMARY KEY,
+            target     TEXT NOT NULL,
+            rule       TEXT NULL,
+            starts_at  TEXT NOT NULL,
+            ends_at    TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            comment    TEXT NULL,
+            created_at TEXT NOT NULL,
+            expired_at TEXT NULL
+        );
+        CREATE INDEX ix_silences_ends_at ON silences (ends_at);
+
+        -- The exactly-once guarantee of announcements: one claim per (subject, route, event).
+        CREATE TABLE notification_claims (
+            subject      TEXT NOT NULL,
+            route        TEXT NOT NULL,
+            event        TEXT NOT NULL,
+            owner        TEXT NOT NULL,
+            claimed_at   TEXT NOT NULL,
+            completed_at TEXT NULL,
+            PRIMARY KEY (subject, route, event)
+        );
+
+        CREATE TABLE alert_threads (
+            alert_id   TEXT NOT NULL,
+            route      TEXT NOT NULL,
+            thread     TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (alert_id, route)
+        );
+
+        CREATE TABLE notification_outbox (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            subject         TEXT NOT NULL,
+            route           TEXT NOT NULL,
+            event           TEXT NOT NULL,
+            platform        TEXT NOT NULL,
+            destination     TEXT NOT NULL,
+            title           TEXT NOT NULL,
+            body            TEXT NOT NULL,
+            payload         TEXT NOT NULL,
+            state           TEXT NOT NULL,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            locked_until    TEXT NULL,
+            last_error      TEXT NULL,
+            created_at      TEXT NOT NULL,
+            delivered_at    TEXT NULL,
+            UNIQUE (subject, route, event)
+        );
+        CREATE INDEX ix_notification_outbox_due ON notification_outbox (state, next_attempt_at);
+        """);
+
+    public static readonly IReadOnlyList<SqliteMigration> All = [Initial, ThreadStatus, Alerting];
 }

@@ -5,6 +5,7 @@ using ChatOps.Core.Notifications;
 using ChatOps.Core.Observability;
 using ChatOps.Core.Ports;
 using ChatOps.Core.Routing;
+using ChatOps.Server.Alerts;
 
 namespace ChatOps.Server.Hosting;
 
@@ -48,6 +49,13 @@ public sealed partial class ModuleHost(
         // Every process counts a share of the finished commands (one shared group), so /metrics sums across pods.
         var counting = services.GetRequiredService<CommandMetricsConsumer>();
         _subscriptions.Add(await bus.SubscribeAsync(Topics.Commands, CommandMetricsConsumer.ConsumerGroup, counting.HandleAsync, cancellationToken: cancellationToken));
+
+        if (settings.Runs("alerts") || settings.Runs("notifications") || settings.Runs("scheduler"))
+        {
+            var alerting = services.GetRequiredService<AlertModule>();
+            await alerting.StartAsync(cancellationToken);
+            _subscriptions.Add(alerting);
+        }
 
         LogStarted(string.Join(", ", settings.Services.Order()));
     }

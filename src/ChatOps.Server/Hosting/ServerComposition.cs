@@ -5,6 +5,7 @@ using ChatOps.Embedded;
 using ChatOps.Redis;
 using ChatOps.Server.Admin;
 using ChatOps.Server.Agents;
+using ChatOps.Server.Alerts;
 using ChatOps.Server.Auth;
 using ChatOps.Server.Chat;
 using ChatOps.Server.Health;
@@ -49,6 +50,8 @@ public static class ServerComposition
         services.AddChatOpsObservability();
         services.Configure<RouterOptions>(o => Copy(router, o));
         services.Configure<AgentGatewayOptions>(o => Copy(gateway, o));
+        if (settings.Runs("alerts") || settings.Runs("notifications") || settings.Runs("scheduler"))
+            errors.AddRange(builder.AddChatOpsAlerting(settings));
         services.AddHostedService<BootstrapAdmin>();
         services.AddHostedService<ModuleHost>();
         if (settings.LocalAgentEnabled) services.AddHostedService<LocalAgentHost>();
@@ -101,6 +104,7 @@ public static class ServerComposition
         {
             app.MapServerApi();
             app.MapCommandApi();
+            app.MapAlertApi();
         }
 
         if (settings.Runs("agent-gateway")) app.MapAgentEndpoint();

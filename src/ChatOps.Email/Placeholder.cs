@@ -1,1 +1,0 @@
-namespace ChatOps.Email; internal static class Placeholder { }

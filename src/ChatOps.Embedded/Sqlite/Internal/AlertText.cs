@@ -1,0 +1,20 @@
+using System.Text.Json;
+using ChatOps.Core.Events;
+
+namespace ChatOps.Embedded.Sqlite.Internal;
+
+/// <summary>Alert enums as snake_case text (the same spelling as on the bus) and the JSON columns of the alert tables.</summary>
+internal static class AlertText
+{
+    public static string ToText<T>(T value) where T : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+
+    public static T FromText<T>(string text, string column) where T : struct, Enum =>
+        Enum.TryParse<T>(text.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out var value) && Enum.IsDefined(value)
+            ? value
+            : throw new InvalidDataException($"unknown value '{text}' in {column}");
+
+    public static string ToJson<T>(T value) => JsonSerializer.Serialize(value, ChatOpsJson.Options);
+
+    public static T FromJson<T>(string json, string column) =>
+        JsonSerializer.Deserialize<T>(json, ChatOpsJson.Options) ?? throw new InvalidDataException($"the stored {column} is null JSON");
+}
