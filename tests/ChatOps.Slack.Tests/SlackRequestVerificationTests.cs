@@ -178,7 +178,9 @@ public sealed class SlackRequestVerificationTests : IAsyncLifetime
         // refused request had caused would have been seen before it.
         var (response, body, _) = await _host.SendTimedAsync(Signed("/slack/commands", SlashForm(Alice, "run uptime on web-1", "trigger-marker-" + Guid.NewGuid()), FormType));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("Queued as", body);
+        // On a loaded machine the marker may outrun the ack budget: then the ack says so and the
+        // confirmation follows on the response_url. Either way the marker must be published once.
+        Assert.True(body.Contains("Queued as", StringComparison.Ordinal) || body.Contains("Working on it", StringComparison.Ordinal), body);
         var published = await _host.Published.WaitUntilAsync(p => p.Count >= 1);
         Assert.Single(published);
         Assert.Equal("alice", _host.Requested.Single().Requester.UserId);

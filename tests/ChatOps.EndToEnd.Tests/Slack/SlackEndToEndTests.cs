@@ -91,7 +91,9 @@ public sealed class SlackEndToEndTests(SlackServerFixture fixture) : IClassFixtu
         var (status, _, _) = await SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, status);
-        Assert.Contains("Refused a request to /slack/commands", Server.Output);
+        // The server's log reaches us through its stdout pipe, a moment after the response.
+        await Eventually.MatchAsync(() => Task.FromResult(Server.Output), output => output.Contains("Refused a request to /slack/commands", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), output => output ?? "");
     }
 
     private async Task<(HttpStatusCode Status, string Body, TimeSpan Took)> SendAsync(HttpRequestMessage request)
