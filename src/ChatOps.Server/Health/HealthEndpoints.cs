@@ -1,4 +1,5 @@
 using ChatOps.Core.Ports;
+using ChatOps.Postgres;
 
 namespace ChatOps.Server.Health;
 
@@ -12,11 +13,17 @@ public static class HealthEndpoints
         return app;
     }
 
-    private static async Task<IResult> ReadyAsync(IServerStore servers, IAgentRegistry registry, CancellationToken cancellationToken)
+    private static async Task<IResult> ReadyAsync(IServerStore servers, IAgentRegistry registry, IServiceProvider services, CancellationToken cancellationToken)
     {
         var checks = new Dictionary<string, string>();
         await CheckAsync(checks, "store", () => servers.ListAsync(cancellationToken));
         await CheckAsync(checks, "state", () => registry.ListAsync(cancellationToken));
+        if (services.GetService<PostgresHealthProbe>() is { } postgres)
+        {
+            var health = await postgres.CheckAsync(cancellationToken);
+            foreach (var (name, result) in health.Checks) checks["postgres:" + name] = result;
+            if (!health.IsReady) checks["postgres"] = "failing";
+        }
         var ready = checks.Values.All(v => v == "ok");
         return Results.Json(new { status = ready ? "ready" : "not_ready", checks }, statusCode: ready ? 200 : 503);
     }

@@ -45,7 +45,6 @@ public sealed class ChatOpsSettings
 
         // The three modes that exist today; the others arrive with their adapters.
         if (bus != "memory") errors.Add($"ChatOps:Bus={bus} is not available in this build yet (use memory)");
-        if (store != "sqlite") errors.Add($"ChatOps:Store={store} is not available in this build yet (use sqlite)");
 
         var sqlitePath = section["Sqlite:Path"] is { Length: > 0 } path ? path : Path.Combine("data", "chatops.db");
 

@@ -5,6 +5,7 @@ using ChatOps.Core.Notifications;
 using ChatOps.Core.Observability;
 using ChatOps.Core.Ports;
 using ChatOps.Core.Routing;
+using ChatOps.Postgres;
 using ChatOps.Server.Alerts;
 
 namespace ChatOps.Server.Hosting;
@@ -44,6 +45,14 @@ public sealed partial class ModuleHost(
         {
             var ingestor = services.GetRequiredService<MetricsIngestor>();
             _subscriptions.Add(await bus.SubscribeAsync(Topics.Metrics, MetricsIngestor.ConsumerGroup, ingestor.HandleAsync, cancellationToken: cancellationToken));
+
+            // With PostgreSQL, samples are also stored as time series (batched COPY; back-pressure, not drops).
+            if (services.GetService<PostgresMetricsIngestor>() is { } storage)
+                _subscriptions.Add(await bus.SubscribeAsync(Topics.Metrics, "metrics-store", async (envelope, ct) =>
+                {
+                    if (envelope.Type == EventTypes.MetricsReported)
+                        await storage.EnqueueAsync(envelope.Read<MetricsReported>().Snapshot, ct);
+                }, cancellationToken: cancellationToken));
         }
 
         // Every process counts a share of the finished commands (one shared group), so /metrics sums across pods.

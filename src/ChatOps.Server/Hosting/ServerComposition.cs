@@ -2,7 +2,9 @@ using ChatOps.Core;
 using ChatOps.Core.Agents;
 using ChatOps.Core.Routing;
 using ChatOps.Embedded;
+using ChatOps.Postgres;
 using ChatOps.Redis;
+using Quartz;
 using ChatOps.Server.Admin;
 using ChatOps.Server.Agents;
 using ChatOps.Server.Alerts;
@@ -39,10 +41,14 @@ public static class ServerComposition
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss ";
         });
+        // Per-request and per-SQL lines drown what an operator needs; Logging:LogLevel:* can raise them again.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Npgsql", LogLevel.Warning);
 
         var services = builder.Services;
         services.AddSingleton(settings);
-        services.AddSqliteStore(o => o.Path = settings.SqlitePath);
+        if (settings.Store == "postgres") AddPostgres(builder, settings, errors);
+        else services.AddSqliteStore(o => o.Path = settings.SqlitePath);
         services.AddInMemoryBus();
         if (settings.State == "redis") AddRedis(builder, errors);
         else services.AddInMemoryState();
@@ -74,6 +80,23 @@ public static class ServerComposition
         }
 
         return errors;
+    }
+
+    private static void AddPostgres(WebApplicationBuilder builder, ChatOpsSettings settings, List<string> errors)
+    {
+        var postgres = Bind<PostgresStoreOptions>(builder, PostgresStoreOptions.SectionName, errors);
+        if (ChatOpsSettings.SecretValue(builder.Configuration.GetSection("ChatOps"), "Postgres:ConnectionString", errors) is { } connection)
+            postgres.ConnectionString = connection;
+        if (ChatOpsSettings.SecretValue(builder.Configuration.GetSection("ChatOps"), "Postgres:ReadReplicaConnectionString", errors) is { } replica)
+            postgres.ReadReplicaConnectionString = replica;
+        errors.AddRange(postgres.Validate());
+        builder.Services.AddPostgresStore(o => Copy(postgres, o));
+        if (settings.Runs("metrics"))
+        {
+            // Partitions ahead, rollups and retention: idempotent jobs, so every metrics replica may run them.
+            builder.Services.AddQuartz(q => q.AddPostgresMetricsJobs());
+            builder.Services.AddQuartzHostedService();
+        }
     }
 
     private static void AddRedis(WebApplicationBuilder builder, List<string> errors)
