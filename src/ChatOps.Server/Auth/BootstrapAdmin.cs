@@ -25,8 +25,16 @@ public sealed partial class BootstrapAdmin(ChatOpsSettings settings, IUserStore 
             var hash = Secrets.Hash(configured);
             if (await users.FindApiKeyByHashAsync(hash, cancellationToken) is null)
             {
-                await users.CreateApiKeyAsync(new ApiKey("bootstrap-" + Secrets.NewShortId(6), AdminUserId, "bootstrap (ChatOps:Bootstrap:ApiKey)", hash, now, null), cancellationToken);
-                LogSeeded();
+                try
+                {
+                    await users.CreateApiKeyAsync(new ApiKey("bootstrap-" + Secrets.NewShortId(6), AdminUserId, "bootstrap (ChatOps:Bootstrap:ApiKey)", hash, now, null), cancellationToken);
+                    LogSeeded();
+                }
+                catch (InvalidOperationException)
+                {
+                    // Several processes starting together (scale mode) may race to seed the same key: one wins.
+                    if (await users.FindApiKeyByHashAsync(hash, cancellationToken) is null) throw;
+                }
             }
         }
         else if ((await users.ListApiKeysAsync(cancellationToken)).All(k => k.RevokedAt is not null))
