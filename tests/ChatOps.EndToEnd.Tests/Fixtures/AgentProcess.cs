@@ -11,7 +11,7 @@ public sealed class AgentProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static AgentProcess Start(ChatOpsServer server, string serverId, string token, string allowlistJson)
+    public static AgentProcess Start(ChatOpsServer server, string serverId, string token, string allowlistJson, int? gatewayPort = null)
     {
         var dir = Path.Combine(server.DataDir, "agent-" + serverId);
         Directory.CreateDirectory(dir);
@@ -20,7 +20,7 @@ public sealed class AgentProcess : IAsyncDisposable
         var tokenFile = Path.Combine(dir, "token");
         File.WriteAllText(tokenFile, token);
         var process = ChildProcess.StartDotnet(Binaries.Agent,
-            ["--server", $"ws://127.0.0.1:{server.Port}/agents/connect", "--server-id", serverId, "--token-file", tokenFile,
+            ["--server", $"ws://127.0.0.1:{gatewayPort ?? server.Port}/agents/connect", "--server-id", serverId, "--token-file", tokenFile,
              "--allowlist", allowlist, "--state", Path.Combine(dir, "state.json")],
             new Dictionary<string, string>(), dir);
         return new AgentProcess(process);

@@ -11,6 +11,13 @@ public static class Binaries
 
     public static string Agent => Dll("ChatOps.Agent", "chatops-agent.dll");
 
+    /// <summary>A test-support program built under tests/.</summary>
+    public static string TestSupport(string project, string file)
+    {
+        var path = Path.Combine(RepoRoot, "tests", project, "bin", Configuration, "net10.0", file);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{file} is not built; run 'dotnet build' first", path);
+    }
+
     private static string Dll(string project, string file)
     {
         var path = Path.Combine(RepoRoot, "src", project, "bin", Configuration, "net10.0", file);

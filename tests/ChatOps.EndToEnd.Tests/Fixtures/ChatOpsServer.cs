@@ -110,10 +110,11 @@ public sealed class ChatOpsServer : IAsyncDisposable
             t => t is null ? "nothing" : $"status {t.Status}: {t.AllText}\n--- server log ---\n{Output}");
 
     /// <summary>Enrols <paramref name="serverId"/>, starts a real chatops-agent for it and waits until it is online.</summary>
-    public async Task<AgentProcess> StartAgentAsync(string serverId, string? allowlistJson = null)
+    /// <param name="gatewayPort">The port of the process running agent-gateway, when that is not this one (scale mode).</param>
+    public async Task<AgentProcess> StartAgentAsync(string serverId, string? allowlistJson = null, int? gatewayPort = null)
     {
         var token = await EnrollAsync(serverId);
-        var agent = AgentProcess.Start(this, serverId, token, allowlistJson ?? TestAllowlists.Default);
+        var agent = AgentProcess.Start(this, serverId, token, allowlistJson ?? TestAllowlists.Default, gatewayPort);
         _agents.Add(agent);
         await WaitAgentOnlineAsync(serverId, agent);
         return agent;
