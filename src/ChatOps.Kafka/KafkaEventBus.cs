@@ -65,6 +65,9 @@ public sealed class KafkaEventBus : IEventBus, IAsyncDisposable
 
     internal KafkaBusMetrics Metrics { get; }
 
+    /// <summary>Publishes waiting for Kafka's acknowledgement now.</summary>
+    internal long PublishesWaiting => Metrics.Waiting;
+
     public Task PublishAsync(string topic, Envelope envelope, CancellationToken cancellationToken = default)
     {
         TopicNameRules.Validate(topic);

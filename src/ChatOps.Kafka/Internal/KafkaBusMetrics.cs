@@ -35,6 +35,8 @@ internal sealed class KafkaBusMetrics : IDisposable
 
     public void DeadLettered(string topic) => _deadLettered.Add(1, new KeyValuePair<string, object?>("topic", topic));
 
+    public long Waiting => Interlocked.Read(ref _waiting);
+
     public void EnterWaiting() => Interlocked.Increment(ref _waiting);
 
     public void ExitWaiting() => Interlocked.Decrement(ref _waiting);

@@ -203,7 +203,18 @@ internal sealed class KafkaSubscription : IAsyncDisposable
     private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
     {
         var grace = LeavingToken.IsCancellationRequested ? TimeSpan.Zero : Bus.Options.RebalanceGrace;
-        StopAndCommit(consumer, Take(partitions), grace);
+        var workers = Take(partitions);
+        if (workers.Count > 0)
+        {
+            Bus.Logger.LogInformation(
+                "Group {Group} on {Topic} is rebalancing: partitions [{Partitions}] revoked from this member; messages in hand get {Grace} to finish",
+                Group,
+                Topic,
+                string.Join(",", partitions.Select(p => p.Partition.Value)),
+                grace);
+        }
+
+        StopAndCommit(consumer, workers, grace);
     }
 
     private void OnLost(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
@@ -297,8 +308,16 @@ internal sealed class KafkaSubscription : IAsyncDisposable
         }
         catch (KafkaException ex)
         {
-            // Kept for the next commit; if the partition moves first, its next owner redelivers (handlers are idempotent).
-            Bus.Logger.LogWarning("Commit of group {Group} on {Topic} failed: {Code} {Reason}", Group, Topic, ex.Error.Code, ex.Error.Reason);
+            // Kept for the next commit; if the partition moves first, its next owner handles those messages
+            // again (handlers are idempotent). Kafka accepts commits while a group prepares a rebalance; the
+            // librdkafka mock refuses them (RebalanceInProgress), so there every rebalance redelivers a little.
+            Bus.Logger.LogWarning(
+                "Commit of group {Group} on {Topic} failed ({Code}: {Reason}); partitions [{Partitions}] keep their previous offsets for now",
+                Group,
+                Topic,
+                ex.Error.Code,
+                ex.Error.Reason,
+                string.Join(",", due.Select(x => x.Worker.Partition.Partition.Value)));
         }
     }
 

@@ -1,4 +1,5 @@
 using ChatOps.Core.Events;
+using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -25,7 +26,8 @@ public sealed class MockClusterFixture : IDisposable
             Linger = TimeSpan.Zero,
             DeliveryTimeout = TimeSpan.FromSeconds(20),
             FetchWaitMax = TimeSpan.FromMilliseconds(5),
-            SessionTimeout = TimeSpan.FromSeconds(6),
+            // The mock waits session timeout - 1 s for members to rejoin on every rebalance.
+            SessionTimeout = TimeSpan.FromSeconds(2),
             HeartbeatInterval = TimeSpan.FromMilliseconds(100),
             JoinTimeout = TimeSpan.FromSeconds(30),
             CommitInterval = TimeSpan.FromMilliseconds(100),
@@ -45,6 +47,29 @@ public sealed class MockClusterFixture : IDisposable
         Cluster.CreateTopic(topic, Partitions, ReplicationFactor);
         Cluster.CreateTopic(Topics.DeadLetter(topic), Partitions, ReplicationFactor);
         return topic;
+    }
+
+    /// <summary>
+    /// What a real cluster's controller does when a broker dies: partitions it led get a new leader
+    /// among their replicas. The mock only moves leadership when told.
+    /// </summary>
+    public void FailOver(string topic, int deadBroker, int newLeader)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = Cluster.BootstrapServers }).SetLogHandler((_, _) => { }).Build();
+        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions;
+        foreach (var partition in partitions.Where(p => p.Leader == deadBroker))
+        {
+            Cluster.SetPartitionLeader(topic, partition.PartitionId, newLeader);
+        }
+    }
+
+    /// <summary>Brokers 1..n accept connections again (a test that took some down restores them).</summary>
+    public void AllBrokersUp()
+    {
+        for (var id = 1; id <= Cluster.Brokers; id++)
+        {
+            Cluster.SetBrokerUp(id);
+        }
     }
 
     public void Dispose() => Cluster.Dispose();

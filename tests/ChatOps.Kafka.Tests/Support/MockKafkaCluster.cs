@@ -75,6 +75,10 @@ public sealed class MockKafkaCluster : IDisposable
     public void SetPartitionLeader(string topic, int partition, int brokerId) =>
         Check(rd_kafka_mock_partition_set_leader(Cluster, topic, partition, brokerId), $"move leader of {topic}/{partition} to {brokerId}");
 
+    /// <summary>Makes <paramref name="brokerId"/> the coordinator of consumer group <paramref name="group"/>.</summary>
+    public void SetGroupCoordinator(string group, int brokerId) =>
+        Check(rd_kafka_mock_coordinator_set(Cluster, "group", group, brokerId), $"make broker {brokerId} coordinator of {group}");
+
     /// <summary>The next <paramref name="count"/> requests of <paramref name="apiKey"/> (any broker) fail with <paramref name="errorCode"/>.</summary>
     public void PushRequestErrors(short apiKey, int errorCode, int count)
     {
@@ -177,6 +181,9 @@ public sealed class MockKafkaCluster : IDisposable
 
     [DllImport(Library, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
     private static extern int rd_kafka_mock_partition_set_leader(IntPtr cluster, string topic, int partition, int brokerId);
+
+    [DllImport(Library, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+    private static extern int rd_kafka_mock_coordinator_set(IntPtr cluster, string keyType, string key, int brokerId);
 
     [DllImport(Library)]
     private static extern void rd_kafka_mock_push_request_errors_array(IntPtr cluster, short apiKey, nuint count, int[] errors);
