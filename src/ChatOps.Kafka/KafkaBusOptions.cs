@@ -96,38 +96,35 @@ public sealed class KafkaBusOptions
             problems.Add($"{Key(nameof(ClientId))} must not be empty.");
         }
 
-        Range(problems, nameof(Partitions), Partitions, 1, 10_000);
-        Range(problems, nameof(ReplicationFactor), ReplicationFactor, 1, 32);
-        Range(problems, nameof(MinInsyncReplicas), MinInsyncReplicas, 1, 32);
-        if (MinInsyncReplicas > ReplicationFactor)
+        _ = Range(problems, nameof(Partitions), Partitions, 1, 10_000);
+        _ = Range(problems, nameof(ReplicationFactor), ReplicationFactor, 1, 32);
+        if (Range(problems, nameof(MinInsyncReplicas), MinInsyncReplicas, 1, 32) && MinInsyncReplicas > ReplicationFactor)
         {
             problems.Add($"{Key(nameof(MinInsyncReplicas))} ({MinInsyncReplicas}) must not exceed {Key(nameof(ReplicationFactor))} ({ReplicationFactor}): no write could ever be accepted.");
         }
 
-        Duration(problems, nameof(Linger), Linger, TimeSpan.Zero, TimeSpan.FromSeconds(5));
-        Range(problems, nameof(QueueBufferingMaxMessages), QueueBufferingMaxMessages, 1, 10_000_000);
-        Range(problems, nameof(QueueBufferingMaxKbytes), QueueBufferingMaxKbytes, 1, 2_097_151);
-        Duration(problems, nameof(BufferFullWait), BufferFullWait, TimeSpan.Zero, TimeSpan.FromMinutes(5));
-        Duration(problems, nameof(DeliveryTimeout), DeliveryTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(15));
-        if (DeliveryTimeout <= Linger)
+        _ = Duration(problems, nameof(Linger), Linger, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        _ = Range(problems, nameof(QueueBufferingMaxMessages), QueueBufferingMaxMessages, 1, 10_000_000);
+        _ = Range(problems, nameof(QueueBufferingMaxKbytes), QueueBufferingMaxKbytes, 1, 2_097_151);
+        _ = Duration(problems, nameof(BufferFullWait), BufferFullWait, TimeSpan.Zero, TimeSpan.FromMinutes(5));
+        if (Duration(problems, nameof(DeliveryTimeout), DeliveryTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(15)) && DeliveryTimeout <= Linger)
         {
             problems.Add($"{Key(nameof(DeliveryTimeout))} ({DeliveryTimeout}) must be longer than {Key(nameof(Linger))} ({Linger}).");
         }
 
-        Range(problems, nameof(MessageMaxBytes), MessageMaxBytes, 1_000, 100_000_000);
-        Duration(problems, nameof(FetchWaitMax), FetchWaitMax, TimeSpan.Zero, TimeSpan.FromSeconds(30));
-        Duration(problems, nameof(SessionTimeout), SessionTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(30));
-        Duration(problems, nameof(HeartbeatInterval), HeartbeatInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10));
-        if (HeartbeatInterval >= SessionTimeout)
+        _ = Range(problems, nameof(MessageMaxBytes), MessageMaxBytes, 1_000, 100_000_000);
+        _ = Duration(problems, nameof(FetchWaitMax), FetchWaitMax, TimeSpan.Zero, TimeSpan.FromSeconds(30));
+        _ = Duration(problems, nameof(SessionTimeout), SessionTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(30));
+        if (Duration(problems, nameof(HeartbeatInterval), HeartbeatInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(10)) && HeartbeatInterval >= SessionTimeout)
         {
             problems.Add($"{Key(nameof(HeartbeatInterval))} ({HeartbeatInterval}) must be shorter than {Key(nameof(SessionTimeout))} ({SessionTimeout}), usually a third of it or less.");
         }
 
-        Duration(problems, nameof(JoinTimeout), JoinTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
-        Duration(problems, nameof(CommitInterval), CommitInterval, TimeSpan.Zero, TimeSpan.FromMinutes(5));
-        Duration(problems, nameof(RebalanceGrace), RebalanceGrace, TimeSpan.Zero, TimeSpan.FromMinutes(5));
-        Range(problems, nameof(MaxBufferedPerPartition), MaxBufferedPerPartition, 1, 1_000_000);
-        Duration(problems, nameof(AdminTimeout), AdminTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
+        _ = Duration(problems, nameof(JoinTimeout), JoinTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1));
+        _ = Duration(problems, nameof(CommitInterval), CommitInterval, TimeSpan.Zero, TimeSpan.FromMinutes(5));
+        _ = Duration(problems, nameof(RebalanceGrace), RebalanceGrace, TimeSpan.Zero, TimeSpan.FromMinutes(5));
+        _ = Range(problems, nameof(MaxBufferedPerPartition), MaxBufferedPerPartition, 1, 1_000_000);
+        _ = Duration(problems, nameof(AdminTimeout), AdminTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10));
         return problems;
     }
 
@@ -139,19 +136,25 @@ public sealed class KafkaBusOptions
         return colon > 0 && int.TryParse(server.AsSpan(colon + 1), out var port) && port is > 0 and < 65536;
     }
 
-    private static void Range(List<string> problems, string name, int value, int min, int max)
+    private static bool Range(List<string> problems, string name, int value, int min, int max)
     {
-        if (value < min || value > max)
+        if (value >= min && value <= max)
         {
-            problems.Add($"{Key(name)} must be between {min} and {max} (was {value}).");
+            return true;
         }
+
+        problems.Add($"{Key(name)} must be between {min} and {max} (was {value}).");
+        return false;
     }
 
-    private static void Duration(List<string> problems, string name, TimeSpan value, TimeSpan min, TimeSpan max)
+    private static bool Duration(List<string> problems, string name, TimeSpan value, TimeSpan min, TimeSpan max)
     {
-        if (value < min || value > max)
+        if (value >= min && value <= max)
         {
-            problems.Add($"{Key(name)} must be between {min} and {max} (was {value}).");
+            return true;
         }
+
+        problems.Add($"{Key(name)} must be between {min} and {max} (was {value}).");
+        return false;
     }
 }
