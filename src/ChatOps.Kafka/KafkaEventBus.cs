@@ -208,7 +208,7 @@ public sealed class KafkaEventBus : IEventBus, IAsyncDisposable
         {
             while (true)
             {
-                var producer = _producer;
+                var producer = Volatile.Read(ref _producer);
                 try
                 {
                     await producer.ProduceAsync(topic, message, cancellationToken).ConfigureAwait(false);
@@ -235,6 +235,10 @@ public sealed class KafkaEventBus : IEventBus, IAsyncDisposable
                 catch (ObjectDisposedException) when (Volatile.Read(ref _disposed) == 1)
                 {
                     throw PublishFailures.ShutDown(topic, envelope);
+                }
+                catch (ObjectDisposedException) when (!ReferenceEquals(producer, Volatile.Read(ref _producer)))
+                {
+                    // Raced with the replacement of a failed producer: the new one takes it.
                 }
             }
         }

@@ -22,11 +22,17 @@ internal sealed class KafkaSubscription : IAsyncDisposable
     // A handler that ignores cancellation cannot hold a rebalance or a shutdown forever.
     private static readonly TimeSpan CancelledHandlerWait = TimeSpan.FromSeconds(30);
 
+    // Leaving: how long to wait for the group to take the assignment back, then for the close.
+    private static readonly TimeSpan ReleaseWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(30);
+
     private readonly CancellationTokenSource _leaving;
     private readonly TaskCompletionSource _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _handlersEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<TopicPartition, PartitionWorker> _workers = [];
     private DateTimeOffset _lastCommit;
+    private int _assignedCount;
     private int _disposed;
 
     public KafkaSubscription(KafkaEventBus bus, string topic, string group, EnvelopeHandler handler, ConsumerOptions options)
@@ -80,7 +86,11 @@ internal sealed class KafkaSubscription : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
-            await _stopped.Task.ConfigureAwait(false);
+            if (Handling.Value != this)
+            {
+                await WaitForLeaveAsync().ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -91,10 +101,31 @@ internal sealed class KafkaSubscription : IAsyncDisposable
             // Called by our own handler: waiting for it to return would wait forever. The poll thread
             // finishes leaving (and commits, if the handler returns normally) once it has returned.
             Bus.Logger.LogInformation("Member of group {Group} on {Topic} leaves from inside its handler", Group, Topic);
+            _ = _stopped.Task.ContinueWith(_ => _leaving.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             return;
         }
 
-        await _stopped.Task.ConfigureAwait(false);
+        if (await WaitForLeaveAsync().ConfigureAwait(false))
+        {
+            _leaving.Dispose();
+        }
+    }
+
+    // Handlers ended and what they finished is committed: the contract of leaving. The close that
+    // follows is librdkafka's business; it is waited for, but a stuck one does not stall shutdown.
+    private async Task<bool> WaitForLeaveAsync()
+    {
+        await _handlersEnded.Task.ConfigureAwait(false);
+        try
+        {
+            await _stopped.Task.WaitAsync(CloseWait, Bus.TimeProvider).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            Bus.Logger.LogError("Consumer of group {Group} on {Topic} did not close within {Wait}; the group moves its partitions after the session timeout", Group, Topic, CloseWait);
+            return false;
+        }
     }
 
     private void Run()
@@ -125,7 +156,7 @@ internal sealed class KafkaSubscription : IAsyncDisposable
                 Leave(consumer);
             }
 
-            _leaving.Dispose();
+            _handlersEnded.TrySetResult();
             _stopped.TrySetResult();
         }
     }
@@ -134,37 +165,38 @@ internal sealed class KafkaSubscription : IAsyncDisposable
     {
         while (!LeavingToken.IsCancellationRequested)
         {
-            ConsumeResult<byte[], byte[]>? record;
             try
             {
-                record = consumer.Consume(PollTimeout);
+                var record = consumer.Consume(PollTimeout);
+                if (record is { Message: not null })
+                {
+                    Route(record);
+                }
+
+                ApplyBackPressure(consumer);
+                if (Bus.TimeProvider.GetUtcNow() - _lastCommit >= Bus.Options.CommitInterval)
+                {
+                    Commit(consumer, _workers.Values);
+                }
             }
-            catch (ConsumeException ex) when (!ex.Error.IsFatal)
+            catch (KafkaException ex) when (!ex.Error.IsFatal)
             {
-                // E.g. a partition gone or a broker error: librdkafka recovers; we keep polling.
+                // E.g. a partition gone or a broker away: librdkafka recovers on its own; we keep polling.
                 Bus.Logger.LogWarning("Consumer of group {Group} on {Topic}: {Code} {Reason}", Group, Topic, ex.Error.Code, ex.Error.Reason);
-                continue;
-            }
-
-            if (record is { Message: not null })
-            {
-                if (_workers.TryGetValue(record.TopicPartition, out var worker))
-                {
-                    worker.Enqueue(record);
-                }
-                else
-                {
-                    // Not ours any more (revoked meanwhile): not committed, so its next owner reads it.
-                    Bus.Logger.LogDebug("Dropped record {Partition}@{Offset} fetched for a partition no longer assigned", record.TopicPartition, record.Offset);
-                }
-            }
-
-            ApplyBackPressure(consumer);
-            if (Bus.TimeProvider.GetUtcNow() - _lastCommit >= Bus.Options.CommitInterval)
-            {
-                Commit(consumer, _workers.Values);
             }
         }
+    }
+
+    private void Route(ConsumeResult<byte[], byte[]> record)
+    {
+        if (_workers.TryGetValue(record.TopicPartition, out var worker))
+        {
+            worker.Enqueue(record);
+            return;
+        }
+
+        // Not ours any more (revoked meanwhile): not committed, so its next owner reads it.
+        Bus.Logger.LogDebug("Skipped record {Partition}@{Offset} fetched for a partition no longer assigned", record.TopicPartition, record.Offset);
     }
 
     private void Leave(IConsumer<byte[], byte[]> consumer)
@@ -174,6 +206,29 @@ internal sealed class KafkaSubscription : IAsyncDisposable
         try
         {
             StopAndCommit(consumer, workers, TimeSpan.Zero);
+        }
+        catch (Exception ex)
+        {
+            Bus.Logger.LogWarning(ex, "Consumer of group {Group} on {Topic} could not commit on leaving", Group, Topic);
+            Stop(workers, TimeSpan.Zero);
+        }
+        finally
+        {
+            _handlersEnded.TrySetResult();
+        }
+
+        try
+        {
+            // Close() alone can hang for good when it has to revoke an assignment through the rebalance
+            // callback (librdkafka issues 4527 and 4884): give the assignment back first, then close.
+            consumer.Unsubscribe();
+            var deadline = Bus.TimeProvider.GetUtcNow() + ReleaseWait;
+            while (Volatile.Read(ref _assignedCount) > 0 && Bus.TimeProvider.GetUtcNow() < deadline)
+            {
+                // Records still arriving are not handed to anyone: uncommitted, the next owner reads them.
+                consumer.Consume(PollTimeout);
+            }
+
             consumer.Close();
             Bus.Logger.LogInformation("Member left group {Group} on {Topic}", Group, Topic);
         }
@@ -181,7 +236,6 @@ internal sealed class KafkaSubscription : IAsyncDisposable
         {
             // Without a clean leave the group moves the partitions after the session timeout instead.
             Bus.Logger.LogWarning(ex, "Consumer of group {Group} on {Topic} did not leave cleanly", Group, Topic);
-            Stop(workers, TimeSpan.Zero);
         }
         finally
         {
@@ -191,6 +245,13 @@ internal sealed class KafkaSubscription : IAsyncDisposable
 
     private void OnAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions)
     {
+        Volatile.Write(ref _assignedCount, partitions.Count);
+        if (LeavingToken.IsCancellationRequested)
+        {
+            // A rebalance that completed while we leave: the revocation that follows gives it back.
+            return;
+        }
+
         foreach (var partition in partitions)
         {
             _workers[partition] = new PartitionWorker(this, partition);
@@ -202,6 +263,7 @@ internal sealed class KafkaSubscription : IAsyncDisposable
 
     private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
     {
+        Volatile.Write(ref _assignedCount, 0);
         var grace = LeavingToken.IsCancellationRequested ? TimeSpan.Zero : Bus.Options.RebalanceGrace;
         var workers = Take(partitions);
         if (workers.Count > 0)
@@ -219,6 +281,7 @@ internal sealed class KafkaSubscription : IAsyncDisposable
 
     private void OnLost(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
     {
+        Volatile.Write(ref _assignedCount, 0);
         // The group has already given them to others: stop at once, and commit nothing (it would fail).
         Bus.Logger.LogWarning("Member of group {Group} on {Topic} lost partitions [{Partitions}] (session timed out); their messages in hand will be redelivered", Group, Topic, string.Join(",", partitions.Select(p => p.Partition.Value)));
         Stop(Take(partitions), TimeSpan.Zero);
