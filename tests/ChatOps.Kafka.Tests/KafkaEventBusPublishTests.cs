@@ -116,6 +116,73 @@ public sealed class KafkaEventBusPublishTests(MockClusterFixture fixture, ITestO
         Assert.True(await bus.IsConnectedAsync());
     }
 
+    [Fact]
+    public async Task A_slow_handler_pauses_fetching_its_partition_and_still_gets_every_message_in_order()
+    {
+        var topic = fixture.NewTopic();
+        var log = new CapturingLogger<KafkaEventBus>(output);
+        await using var bus = fixture.CreateBus(o => o.MaxBufferedPerPartition = 4, log);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        log.OnMessage = message =>
+        {
+            if (message.StartsWith("Paused fetching", StringComparison.Ordinal))
+            {
+                paused.TrySetResult();
+            }
+        };
+        var received = new EnvelopeCollector();
+        await using var subscription = await bus.SubscribeAsync(topic, "g-" + Guid.NewGuid().ToString("N"), async (envelope, ct) =>
+        {
+            await gate.Task.WaitAsync(ct);
+            received.Add(envelope);
+        });
+        var sent = Enumerable.Range(0, 40).Select(i => Envelope.Create("test.probed", "db-9", new BusProbe("db-9", i), DateTimeOffset.UtcNow)).ToList();
+        foreach (var envelope in sent)
+        {
+            await bus.PublishAsync(topic, envelope);
+        }
+
+        await paused.Task.WaitAsync(Patience); // the handler holds the first; fetching stopped at the bound
+        gate.SetResult();
+
+        await received.WaitForCountAsync(sent.Count, Patience);
+        Assert.Equal(sent.Select(e => e.Id), received.Received.Select(e => e.Id));
+        Assert.Contains(log.Entries, e => e.Message.StartsWith("Resumed fetching", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Refused_publishes_are_counted_by_reason_for_the_metrics()
+    {
+        var topic = fixture.NewTopic();
+        var failures = new List<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "ChatOps.Kafka" && instrument.Name == "chatops.bus.publish_failed")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var tagged = tags.ToArray();
+            if (tagged.Any(t => t.Key == "topic" && Equals(t.Value, topic)))
+            {
+                lock (failures)
+                {
+                    failures.Add((string)tagged.Single(t => t.Key == "reason").Value!);
+                }
+            }
+        });
+        listener.Start();
+        await using var bus = fixture.CreateBus(o => o.MessageMaxBytes = 1_000);
+
+        await Assert.ThrowsAsync<BusUnavailableException>(() => bus.PublishAsync(topic, Envelope.Create("logs.reported", "k", new string('x', 2_000), DateTimeOffset.UtcNow)));
+
+        Assert.Equal(["too_large"], failures);
+    }
+
     private ConsumeResult<byte[], byte[]> ReadFirstRecord(string topic) => Assert.Single(ReadRecords(topic, 1));
 
     // Reads partitions directly (no group), so nothing waits for a group join.

@@ -393,11 +393,13 @@ internal sealed class KafkaSubscription : IAsyncDisposable
             {
                 consumer.Pause([worker.Partition]);
                 worker.Paused = true;
+                Bus.Logger.LogDebug("Paused fetching {Partition} for group {Group}: {Buffered} records wait for the handler", worker.Partition, Group, worker.Buffered);
             }
             else if (worker.Paused && worker.Buffered <= limit / 2)
             {
                 consumer.Resume([worker.Partition]);
                 worker.Paused = false;
+                Bus.Logger.LogDebug("Resumed fetching {Partition} for group {Group}", worker.Partition, Group);
             }
         }
     }
