@@ -220,6 +220,32 @@ public sealed class KafkaEventBusFailureTests(MockClusterFixture fixture, ITestO
         Assert.Equal(Convert.ToBase64String([0xff, 0xfe, 0x00, 0x01]), letters[2].Original.Payload.GetProperty("valueBase64").GetString());
     }
 
+    [Fact]
+    public async Task Subscribing_while_the_cluster_is_unreachable_fails_within_the_admin_timeout_with_a_readable_error()
+    {
+        await using var bus = fixture.CreateBus(o => o.AdminTimeout = TimeSpan.FromSeconds(1));
+        BusUnavailableException error;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            for (var id = 1; id <= Cluster.Brokers; id++)
+            {
+                Cluster.SetBrokerDown(id);
+            }
+
+            error = await Assert.ThrowsAsync<BusUnavailableException>(() => bus.SubscribeAsync(fixture.NewTopic(), "g-" + Guid.NewGuid().ToString("N"), (_, _) => Task.CompletedTask));
+        }
+        finally
+        {
+            fixture.AllBrokersUp();
+        }
+
+        output.WriteLine($"after {clock.Elapsed}: {error.Message}");
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+        Assert.Contains("unreachable", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Try again", error.Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => fixture.AllBrokersUp();
 
     private static Envelope Probe(string key, int seq) =>

@@ -109,6 +109,21 @@ public sealed class KafkaEventBusPublishTests(MockClusterFixture fixture, ITestO
     }
 
     [Fact]
+    public async Task The_hosted_service_makes_sure_the_five_ChatOps_topics_exist_at_start()
+    {
+        await using var bus = fixture.CreateBus();
+        var service = new Internal.KafkaTopicsHostedService(bus, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Internal.KafkaTopicsHostedService>.Instance);
+
+        await service.StartAsync(CancellationToken.None);
+        await service.ExecuteTask!.WaitAsync(Patience);
+        await service.StopAsync(CancellationToken.None);
+
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = fixture.Cluster.BootstrapServers }).Build();
+        var existing = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Where(t => t.Error.Code == ErrorCode.NoError).Select(t => t.Topic).ToHashSet();
+        Assert.Superset(existing, Topics.All.ToHashSet());
+    }
+
+    [Fact]
     public async Task The_bus_reports_itself_connected_when_a_broker_answers()
     {
         await using var bus = fixture.CreateBus();

@@ -26,6 +26,10 @@ internal sealed class KafkaSubscription : IAsyncDisposable
     private static readonly TimeSpan ReleaseWait = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(30);
 
+    // Besides the count bound (KafkaBusOptions.MaxBufferedPerPartition): a few large records must not
+    // fill the memory either.
+    private const long MaxBufferedBytesPerPartition = 16 * 1024 * 1024;
+
     private readonly CancellationTokenSource _leaving;
     private readonly TaskCompletionSource _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _handlersEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -389,13 +393,14 @@ internal sealed class KafkaSubscription : IAsyncDisposable
         var limit = Bus.Options.MaxBufferedPerPartition;
         foreach (var worker in _workers.Values)
         {
-            if (!worker.Paused && worker.Buffered >= limit)
+            var full = worker.Buffered >= limit || worker.BufferedBytes >= MaxBufferedBytesPerPartition;
+            if (!worker.Paused && full)
             {
                 consumer.Pause([worker.Partition]);
                 worker.Paused = true;
                 Bus.Logger.LogDebug("Paused fetching {Partition} for group {Group}: {Buffered} records wait for the handler", worker.Partition, Group, worker.Buffered);
             }
-            else if (worker.Paused && worker.Buffered <= limit / 2)
+            else if (worker.Paused && worker.Buffered <= limit / 2 && worker.BufferedBytes <= MaxBufferedBytesPerPartition / 2)
             {
                 consumer.Resume([worker.Partition]);
                 worker.Paused = false;

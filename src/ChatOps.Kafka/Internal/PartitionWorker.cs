@@ -20,6 +20,7 @@ internal sealed class PartitionWorker
 
     private readonly CancellationTokenSource _cancel;
     private int _buffered;
+    private long _bufferedBytes;
     private long _finished = -1;
     private long _committed = -1;
     private volatile bool _stopping;
@@ -48,10 +49,13 @@ internal sealed class PartitionWorker
 
     public int Buffered => Volatile.Read(ref _buffered);
 
+    public long BufferedBytes => Interlocked.Read(ref _bufferedBytes);
+
     /// <summary>Poll thread only.</summary>
     public void Enqueue(ConsumeResult<byte[], byte[]> record)
     {
         Interlocked.Increment(ref _buffered);
+        Interlocked.Add(ref _bufferedBytes, Size(record));
         _queue.Writer.TryWrite(record);
     }
 
@@ -101,6 +105,7 @@ internal sealed class PartitionWorker
                 while (!_stopping && reader.TryRead(out var record))
                 {
                     Interlocked.Decrement(ref _buffered);
+                    Interlocked.Add(ref _bufferedBytes, -Size(record));
                     if (await ProcessAsync(record, token).ConfigureAwait(false) == Outcome.Abandoned)
                     {
                         return;
@@ -231,6 +236,8 @@ internal sealed class PartitionWorker
             }
         }
     }
+
+    private static long Size(ConsumeResult<byte[], byte[]> record) => (record.Message.Value?.Length ?? 0) + (record.Message.Key?.Length ?? 0);
 
     private async Task<bool> PauseAsync(TimeSpan pause, CancellationToken token)
     {
