@@ -120,7 +120,7 @@ public sealed class KafkaEventBusPublishTests(MockClusterFixture fixture, ITestO
 
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = fixture.Cluster.BootstrapServers }).Build();
         var existing = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Where(t => t.Error.Code == ErrorCode.NoError).Select(t => t.Topic).ToHashSet();
-        Assert.Superset(existing, Topics.All.ToHashSet());
+        Assert.Subset(existing, Topics.All.ToHashSet());
     }
 
     [Fact]
