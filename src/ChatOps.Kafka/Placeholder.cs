@@ -1,1 +1,0 @@
-namespace ChatOps.Kafka; internal static class Placeholder { }
