@@ -1,4 +1,5 @@
 using ChatOps.Core.Ports;
+using ChatOps.Kafka;
 using ChatOps.Postgres;
 
 namespace ChatOps.Server.Health;
@@ -18,6 +19,8 @@ public static class HealthEndpoints
         var checks = new Dictionary<string, string>();
         await CheckAsync(checks, "store", () => servers.ListAsync(cancellationToken));
         await CheckAsync(checks, "state", () => registry.ListAsync(cancellationToken));
+        if (services.GetService<IEventBus>() is KafkaEventBus kafka)
+            checks["bus"] = await kafka.IsConnectedAsync(cancellationToken: cancellationToken) ? "ok" : "failing: Kafka brokers unreachable";
         if (services.GetService<PostgresHealthProbe>() is { } postgres)
         {
             var health = await postgres.CheckAsync(cancellationToken);

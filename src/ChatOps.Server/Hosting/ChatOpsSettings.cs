@@ -43,8 +43,6 @@ public sealed class ChatOpsSettings
         var state = Choice(section, "State", "memory", ["memory", "redis"], errors);
         var store = Choice(section, "Store", "sqlite", ["sqlite", "postgres"], errors);
 
-        // The three modes that exist today; the others arrive with their adapters.
-        if (bus != "memory") errors.Add($"ChatOps:Bus={bus} is not available in this build yet (use memory)");
 
         var sqlitePath = section["Sqlite:Path"] is { Length: > 0 } path ? path : Path.Combine("data", "chatops.db");
 

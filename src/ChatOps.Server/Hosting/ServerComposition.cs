@@ -2,6 +2,7 @@ using ChatOps.Core;
 using ChatOps.Core.Agents;
 using ChatOps.Core.Routing;
 using ChatOps.Embedded;
+using ChatOps.Kafka;
 using ChatOps.Postgres;
 using ChatOps.Redis;
 using Quartz;
@@ -49,7 +50,8 @@ public static class ServerComposition
         services.AddSingleton(settings);
         if (settings.Store == "postgres") AddPostgres(builder, settings, errors);
         else services.AddSqliteStore(o => o.Path = settings.SqlitePath);
-        services.AddInMemoryBus();
+        if (settings.Bus == "kafka") AddKafka(builder, errors);
+        else services.AddInMemoryBus();
         if (settings.State == "redis") AddRedis(builder, errors);
         else services.AddInMemoryState();
         services.AddChatOpsCore();
@@ -80,6 +82,13 @@ public static class ServerComposition
         }
 
         return errors;
+    }
+
+    private static void AddKafka(WebApplicationBuilder builder, List<string> errors)
+    {
+        var kafka = Bind<KafkaBusOptions>(builder, KafkaBusOptions.Section, errors);
+        errors.AddRange(kafka.Validate());
+        builder.Services.AddKafkaBus(o => Copy(kafka, o));
     }
 
     private static void AddPostgres(WebApplicationBuilder builder, ChatOpsSettings settings, List<string> errors)
