@@ -47,7 +47,11 @@ public sealed class ScaleCluster : IAsyncLifetime
         {
             ["ChatOps__Bus"] = "kafka",
             ["ChatOps__Kafka__BootstrapServers"] = _kafka.BootstrapServers,
+            // The mock cluster holds empty fetches for the whole wait and rebalances at session-timeout pace.
             ["ChatOps__Kafka__FetchWaitMax"] = "00:00:00.005",
+            ["ChatOps__Kafka__SessionTimeout"] = "00:00:02",
+            ["ChatOps__Kafka__HeartbeatInterval"] = "00:00:00.100",
+            ["ChatOps__Kafka__ReplicationFactor"] = "3",
             ["ChatOps__State"] = "redis",
             ["ChatOps__Redis__Configuration"] = _redis.Configuration,
             ["ChatOps__Store"] = "postgres",
