@@ -233,6 +233,110 @@ public static class PostgresMigrations
         $metrics$;
         """);
 
+    /// <summary>
+    /// Alerting: rules kept in the store, alerts (one active per fingerprint), silences, the
+    /// notification ledger (claims and alert threads) and the email/webhook outbox. The SQLite
+    /// store's migration 003 in PostgreSQL's types.
+    /// </summary>
+    public static readonly PostgresMigration Alerting = new(3, "alerting", """
+        -- A rule is always read and written whole, so it is one document.
+        CREATE TABLE alert_rules (
+            name       text COLLATE "C" NOT NULL PRIMARY KEY,
+            definition jsonb NOT NULL,
+            updated_at timestamptz NOT NULL
+        );
+
+        CREATE TABLE alerts (
+            id                text COLLATE "C" NOT NULL PRIMARY KEY,
+            fingerprint       text COLLATE "C" NOT NULL,
+            rule_name         text COLLATE "C" NOT NULL,
+            server_id         text COLLATE "C" NOT NULL,
+            labels            jsonb NOT NULL,
+            condition         text NOT NULL,
+            severity          text NOT NULL,
+            state             text NOT NULL,
+            value             double precision NULL,
+            detail            text NULL,
+            terms             jsonb NOT NULL,
+            started_at        timestamptz NOT NULL,
+            fired_at          timestamptz NULL,
+            clear_since       timestamptz NULL,
+            last_sample_at    timestamptz NULL,
+            acknowledged_at   timestamptz NULL,
+            acknowledged_by   text NULL,
+            resolved_at       timestamptz NULL,
+            resolved_by       text NULL,
+            escalations       integer NOT NULL DEFAULT 0,
+            last_escalated_at timestamptz NULL,
+            silenced_by       text COLLATE "C" NULL,
+            pending_event     text NULL,
+            version           bigint NOT NULL,
+            updated_at        timestamptz NOT NULL
+        );
+        -- At most one active alert per fingerprint: two evaluators can never open the same alert twice.
+        CREATE UNIQUE INDEX ux_alerts_active_fingerprint ON alerts (fingerprint) WHERE state <> 'resolved';
+        -- The evaluator reads the active alerts (of a server) every tick: a small partial index.
+        CREATE INDEX ix_alerts_active_server ON alerts (server_id, started_at) WHERE state <> 'resolved';
+        CREATE INDEX ix_alerts_resolved_at ON alerts (resolved_at) WHERE resolved_at IS NOT NULL;
+        CREATE INDEX ix_alerts_started_at ON alerts (started_at, id);
+
+        CREATE TABLE silences (
+            id         text COLLATE "C" NOT NULL PRIMARY KEY,
+            target     text NOT NULL,
+            rule       text NULL,
+            starts_at  timestamptz NOT NULL,
+            ends_at    timestamptz NOT NULL,
+            created_by text NOT NULL,
+            comment    text NULL,
+            created_at timestamptz NOT NULL,
+            expired_at timestamptz NULL
+        );
+        CREATE INDEX ix_silences_ends_at ON silences (ends_at) WHERE expired_at IS NULL;
+
+        -- The exactly-once guarantee of announcements: one claim per (subject, route, event).
+        CREATE TABLE notification_claims (
+            subject      text COLLATE "C" NOT NULL,
+            route        text COLLATE "C" NOT NULL,
+            event        text COLLATE "C" NOT NULL,
+            owner        text COLLATE "C" NOT NULL,
+            claimed_at   timestamptz NOT NULL,
+            completed_at timestamptz NULL,
+            PRIMARY KEY (subject, route, event)
+        );
+
+        CREATE TABLE alert_threads (
+            alert_id   text COLLATE "C" NOT NULL,
+            route      text COLLATE "C" NOT NULL,
+            thread     jsonb NOT NULL,
+            created_at timestamptz NOT NULL,
+            PRIMARY KEY (alert_id, route)
+        );
+
+        -- payload is text, not jsonb: it is the exact document a webhook receives (jsonb would
+        -- reorder its keys and drop its spacing).
+        CREATE TABLE notification_outbox (
+            id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            subject         text COLLATE "C" NOT NULL,
+            route           text COLLATE "C" NOT NULL,
+            event           text COLLATE "C" NOT NULL,
+            platform        text NOT NULL,
+            destination     text NOT NULL,
+            title           text NOT NULL,
+            body            text NOT NULL,
+            payload         text NOT NULL,
+            state           text NOT NULL,
+            attempts        integer NOT NULL DEFAULT 0,
+            next_attempt_at timestamptz NOT NULL,
+            locked_until    timestamptz NULL,
+            last_error      text NULL,
+            created_at      timestamptz NOT NULL,
+            delivered_at    timestamptz NULL,
+            UNIQUE (subject, route, event)
+        );
+        -- Drainers look only at pending messages; delivered and failed ones are history.
+        CREATE INDEX ix_notification_outbox_due ON notification_outbox (next_attempt_at, id) WHERE state = 'pending';
+        """);
+
     /// <summary>Every migration of this build, ascending.</summary>
-    public static readonly IReadOnlyList<PostgresMigration> All = [Initial, Metrics];
+    public static readonly IReadOnlyList<PostgresMigration> All = [Initial, Metrics, Alerting];
 }

@@ -13,7 +13,9 @@ namespace ChatOps.Postgres;
 public static class PostgresStoreExtensions
 {
     /// <summary>
-    /// The PostgreSQL store (<c>ChatOps:Store=postgres</c>): the six store ports and
+    /// The PostgreSQL store (<c>ChatOps:Store=postgres</c>): the six store ports, the five alerting
+    /// store ports (<see cref="IAlertStore"/>, <see cref="IAlertRuleStore"/>, <see cref="ISilenceStore"/>,
+    /// <see cref="INotificationLedger"/>, <see cref="INotificationOutbox"/>) and
     /// <see cref="IMetricsStore"/> as singletons over pooled <see cref="PostgresDataSources"/>, the
     /// <see cref="PostgresMetricsIngestor"/>, <see cref="PostgresMetricsMaintenance"/>,
     /// <see cref="PostgresHealthProbe"/>, and a hosted service that migrates the schema at
@@ -42,6 +44,12 @@ public static class PostgresStoreExtensions
         services.TryAddSingleton<IAuditStore>(sp => new PostgresAuditStore(sp.GetRequiredService<PostgresDataSources>()));
         services.TryAddSingleton<IUserStore>(sp => new PostgresUserStore(sp.GetRequiredService<PostgresDataSources>()));
         services.TryAddSingleton<IChatThreadStore>(sp => new PostgresChatThreadStore(sp.GetRequiredService<PostgresDataSources>()));
+
+        services.TryAddSingleton<IAlertStore>(sp => new PostgresAlertStore(sp.GetRequiredService<PostgresDataSources>()));
+        services.TryAddSingleton<IAlertRuleStore>(sp => new PostgresAlertRuleStore(sp.GetRequiredService<PostgresDataSources>()));
+        services.TryAddSingleton<ISilenceStore>(sp => new PostgresSilenceStore(sp.GetRequiredService<PostgresDataSources>()));
+        services.TryAddSingleton<INotificationLedger>(sp => new PostgresNotificationLedger(sp.GetRequiredService<PostgresDataSources>()));
+        services.TryAddSingleton<INotificationOutbox>(sp => new PostgresNotificationOutbox(sp.GetRequiredService<PostgresDataSources>()));
 
         services.TryAddSingleton<IMetricsStore>(sp => new PostgresMetricsStore(sp.GetRequiredService<PostgresDataSources>()));
         services.TryAddSingleton(sp => new PostgresMetricsMaintenance(sp.GetRequiredService<PostgresDataSources>()));

@@ -15,7 +15,8 @@ public sealed class PostgresStoreExtensionsTests(PostgresServerFixture server) :
     private static readonly Type[] Ports =
     [
         typeof(IServerStore), typeof(IAgentCredentialStore), typeof(ICommandStore), typeof(IAuditStore),
-        typeof(IUserStore), typeof(IChatThreadStore), typeof(IMetricsStore),
+        typeof(IUserStore), typeof(IChatThreadStore), typeof(IMetricsStore), typeof(IAlertStore), typeof(IAlertRuleStore),
+        typeof(ISilenceStore), typeof(INotificationLedger), typeof(INotificationOutbox),
     ];
 
     private TestSchema _schema = null!;
@@ -93,6 +94,7 @@ public sealed class PostgresStoreExtensionsTests(PostgresServerFixture server) :
         var servers = provider.GetRequiredService<IServerStore>();
         await servers.UpsertAsync(new Server("web-1", null, [], T0));
         Assert.NotNull(await servers.GetAsync("web-1"));
+        Assert.Empty(await provider.GetRequiredService<IAlertStore>().ListActiveAsync());
         Assert.Empty(await provider.GetRequiredService<PostgresMigrator>().MigrateAsync());
         Assert.Contains("metric_samples_p20250307", await _schema.QueryAsync<string>("SELECT tablename::text FROM pg_tables WHERE schemaname = @s", new { s = _schema.Name }));
 

@@ -10,12 +10,13 @@ public sealed class PostgresMigratorTests(PostgresServerFixture server) : IAsync
 {
     private static readonly string[] StoreTables =
     [
-        "agent_credentials", "api_keys", "audit_events", "chat_messages", "chat_threads", "command_output", "commands",
-        "metric_1h", "metric_1m", "metric_rollup_state", "metric_samples", "metrics_backend", "schema_migrations",
-        "servers", "user_identities", "users",
+        "agent_credentials", "alert_rules", "alert_threads", "alerts", "api_keys", "audit_events", "chat_messages",
+        "chat_threads", "command_output", "commands", "metric_1h", "metric_1m", "metric_rollup_state", "metric_samples",
+        "metrics_backend", "notification_claims", "notification_outbox", "schema_migrations", "servers", "silences",
+        "user_identities", "users",
     ];
 
-    private static readonly PostgresMigration AddRegion = new(3, "server_region", """
+    private static readonly PostgresMigration AddRegion = new(4, "server_region", """
         ALTER TABLE servers ADD COLUMN region text NULL;
         UPDATE servers SET region = 'unknown';
         """);
@@ -67,7 +68,7 @@ public sealed class PostgresMigratorTests(PostgresServerFixture server) : IAsync
     [Fact]
     public async Task A_populated_schema_one_version_behind_gets_only_the_new_migration_and_keeps_its_data()
     {
-        await new PostgresMigrator(_schema.DataSources, _schema.Time, [PostgresMigrations.Initial]).MigrateAsync();
+        await new PostgresMigrator(_schema.DataSources, _schema.Time, [PostgresMigrations.Initial, PostgresMigrations.Metrics]).MigrateAsync();
         var stores = _schema.CreateStores();
         await stores.Servers.UpsertAsync(new Server("web-1", "Web 1", ["role:web"], T0));
         await stores.Commands.TryCreateAsync(FullCommand("cmd-1"));
@@ -76,23 +77,24 @@ public sealed class PostgresMigratorTests(PostgresServerFixture server) : IAsync
         var migrator = new PostgresMigrator(_schema.DataSources, _schema.Time, [.. PostgresMigrations.All, AddRegion]);
         var applied = await migrator.MigrateAsync();
 
-        Assert.Equal([PostgresMigrations.Metrics, AddRegion], applied);
-        Assert.Equal([1, 2, 3], await migrator.GetAppliedVersionsAsync());
+        Assert.Equal([PostgresMigrations.Alerting, AddRegion], applied);
+        Assert.Equal([1, 2, 3, 4], await migrator.GetAppliedVersionsAsync());
         AssertSameServer(new Server("web-1", "Web 1", ["role:web"], T0), await stores.Servers.GetAsync("web-1"));
         AssertSameCommand(FullCommand("cmd-1"), await stores.Commands.GetAsync("cmd-1"));
         Assert.Single(await stores.Audit.QueryAsync(new AuditQuery()));
         Assert.Equal("unknown", await _schema.ScalarAsync<string>("SELECT region FROM servers WHERE id = 'web-1'"));
+        Assert.Empty(await _schema.CreateAlertingStores().Alerts.ListActiveAsync());
     }
 
     [Fact]
     public async Task A_failing_migration_applies_nothing_of_its_run_and_names_itself()
     {
-        var broken = new PostgresMigration(3, "broken", "CREATE TABLE half_done (id int); SELECT * FROM no_such_table;");
+        var broken = new PostgresMigration(4, "broken", "CREATE TABLE half_done (id int); SELECT * FROM no_such_table;");
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(
             () => new PostgresMigrator(_schema.DataSources, _schema.Time, [.. PostgresMigrations.All, broken]).MigrateAsync());
 
-        Assert.Contains("003 'broken'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("004 'broken'", error.Message, StringComparison.Ordinal);
         Assert.Contains("no_such_table", error.Message, StringComparison.Ordinal);
         Assert.Equal(0L, await _schema.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE schemaname = @schema", new { schema = _schema.Name }));
     }
@@ -154,7 +156,8 @@ public sealed class PostgresMigratorTests(PostgresServerFixture server) : IAsync
             SELECT DISTINCT c.relname || '.' || a.attname || '=' || coalesce(co.collname, 'default')
             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             LEFT JOIN pg_collation co ON co.oid = a.attcollation
-            WHERE n.nspname = @schema AND c.relkind IN ('r', 'p') AND a.attname IN ('id', 'server_id', 'identity')
+            WHERE n.nspname = @schema AND c.relkind IN ('r', 'p') AND a.attcollation <> 0
+                AND a.attname IN ('id', 'server_id', 'identity', 'fingerprint', 'alert_id', 'subject', 'route', 'event', 'owner')
             ORDER BY 1
             """, new { schema = _schema.Name });
 

@@ -1,3 +1,4 @@
+using ChatOps.Conformance.Alerts;
 using ChatOps.Conformance.Store;
 using Dapper;
 using Microsoft.Extensions.Time.Testing;
@@ -62,6 +63,17 @@ public sealed class TestSchema : IAsyncDisposable
             new PostgresAuditStore(dataSources),
             new PostgresUserStore(dataSources),
             new PostgresChatThreadStore(dataSources));
+    }
+
+    public AlertingStores CreateAlertingStores(PostgresDataSources? dataSources = null)
+    {
+        dataSources ??= DataSources;
+        return new AlertingStores(
+            new PostgresAlertStore(dataSources),
+            new PostgresAlertRuleStore(dataSources),
+            new PostgresSilenceStore(dataSources),
+            new PostgresNotificationLedger(dataSources),
+            new PostgresNotificationOutbox(dataSources));
     }
 
     /// <summary>Runs SQL in this schema, for a test's own checks.</summary>
