@@ -23,6 +23,8 @@ public sealed class BenchServer : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    public string Output => _process.Output;
+
     public static async Task<BenchServer> StartAsync(bool localAgent, IReadOnlyDictionary<string, string>? settings = null)
     {
         var dataDir = Directory.CreateTempSubdirectory("chatops-bench-").FullName;

@@ -40,7 +40,15 @@ public static class SlackAckScenario
         }
 
         await new Latencies("warm-up").RunAsync(200, args.Concurrency, Bare);
-        await new Latencies("warm-up").RunAsync(200, args.Concurrency, Slack);
+        try
+        {
+            await new Latencies("warm-up").RunAsync(200, args.Concurrency, Slack);
+        }
+        catch (HttpRequestException)
+        {
+            Console.Error.WriteLine(server.Output);
+            throw;
+        }
         var baseline = new Latencies($"bare ASP.NET Core POST (c={args.Concurrency})");
         await baseline.RunAsync(args.Requests, args.Concurrency, Bare);
         var ack = new Latencies($"slack slash command ack (c={args.Concurrency})");
