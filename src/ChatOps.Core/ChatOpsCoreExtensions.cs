@@ -41,6 +41,7 @@ public static class ChatOpsCoreExtensions
         services.TryAddSingleton<RouterSweeper>();
         services.TryAddSingleton<AgentGateway>();
         services.TryAddSingleton<MetricsIngestor>();
+        services.AddChatOpsAccessControl();
         return services;
     }
 }

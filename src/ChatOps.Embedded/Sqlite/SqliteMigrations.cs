@@ -131,5 +131,5 @@ public static class SqliteMigrations
         ALTER TABLE chat_threads ADD COLUMN status TEXT NULL;
         """);
 
-    public static readonly IReadOnlyList<SqliteMigration> All = [Initial, ThreadStatus];
+    public static readonly IReadOnlyList<SqliteMigration> All = [Initial, ThreadStatus, SqliteAccessMigration.Version4];
 }

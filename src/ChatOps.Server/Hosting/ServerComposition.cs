@@ -45,6 +45,7 @@ public static class ServerComposition
         services.AddChatOpsCore();
         services.Configure<RouterOptions>(o => Copy(router, o));
         services.Configure<AgentGatewayOptions>(o => Copy(gateway, o));
+        errors.AddRange(builder.AddChatOpsAdmin(settings));
         services.AddHostedService<BootstrapAdmin>();
         services.AddHostedService<ModuleHost>();
         if (settings.LocalAgentEnabled) services.AddHostedService<LocalAgentHost>();
@@ -70,14 +71,16 @@ public static class ServerComposition
         }));
         app.UseSecurityHeaders();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+        app.UseChatOpsAuth();
         app.MapHealth();
-        if (settings.Runs("web") || settings.Runs("chat")) app.MapConsolePage();
-        if (settings.Runs("chat")) app.MapChatApi();
-        if (settings.Runs("web"))
+        if (settings.Runs("web") || settings.Runs("chat"))
         {
-            app.MapServerApi();
-            app.MapCommandApi();
+            app.MapConsolePage();
+            app.MapAuthApi();
         }
+
+        if (settings.Runs("chat")) app.MapChatApi();
+        if (settings.Runs("web")) app.MapAdminApi();
 
         if (settings.Runs("agent-gateway")) app.MapAgentEndpoint();
         return app;
