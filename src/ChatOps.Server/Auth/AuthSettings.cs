@@ -41,7 +41,7 @@ public sealed class AuthSettings
     /// <summary>Requests per user per endpoint per minute on <c>/api/</c> (chat has its own limit).</summary>
     public int ApiPerMinute { get; init; } = 600;
 
-    /// <summary>Sign-in attempts per minute, per account name and per client address.</summary>
+    /// <summary>Sign-in attempts per minute per account name (five times as many per client address).</summary>
     public int LoginPerMinute { get; init; } = 10;
 
     /// <summary>Chat commands per user per minute (intake, all platforms).</summary>

@@ -46,8 +46,9 @@ public sealed class SessionService(
     {
         var name = (userName ?? "").Trim();
         var shownName = name.Length > 64 ? TextHygiene.Escape(name[..64]) + "…" : TextHygiene.Escape(name);
+        // Per account name, and (looser, since a proxy or an office shares one address) per client address.
         var policy = new RateLimitPolicy(settings.LoginPerMinute, TimeSpan.FromMinutes(1));
-        var byAddress = await limiter.TryAcquireAsync("ip:" + clientAddress, LoginEndpoint, policy, cancellationToken);
+        var byAddress = await limiter.TryAcquireAsync("ip:" + clientAddress, LoginEndpoint, policy with { Limit = policy.Limit * 5 }, cancellationToken);
         var byName = name.Length == 0 ? byAddress : await limiter.TryAcquireAsync("name:" + name.ToLowerInvariant(), LoginEndpoint, policy, cancellationToken);
         if (!byAddress.Allowed || !byName.Allowed)
         {
