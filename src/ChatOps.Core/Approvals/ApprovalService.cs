@@ -138,6 +138,8 @@ public sealed class ApprovalService(
         var verb = approve ? "approve" : "deny";
         var action = approve ? "approval.approved" : "approval.denied";
         if (id.Length == 0) return new(ApprovalOutcome.NotFound, $"Which request? Usage: `{verb} <id>`.", null);
+        if (id.Length > 64 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            return new(ApprovalOutcome.NotFound, "That is not a request id: ids are letters, digits, '-' and '_', as shown in the approval request.", null);
         var approval = await approvals.GetAsync(id, cancellationToken);
         if (approval is null) return new(ApprovalOutcome.NotFound, $"There is no approval #{id}.", null);
 

@@ -97,8 +97,8 @@ public sealed class BuiltInCatalog : ICommandCatalog
             Kind = CommandKind.BuiltIn,
             LockScope = LockScope.None,
             AllowedRoles = [Roles.Approver, Roles.Admin],
-            Parameters = [new() { Name = "approval_id", Type = ParameterType.Word, MaxLength = 64, Description = "the id shown when approval was requested" }],
-            Examples = ["approve 7f3c2a"],
+            Parameters = [new() { Name = "approval_id", Type = ParameterType.Text, MaxLength = 64, Description = "the id shown when approval was requested (#id works too)" }],
+            Examples = ["approve 7f3c2a", "approve #7f3c2a"],
         },
         new()
         {
@@ -109,7 +109,7 @@ public sealed class BuiltInCatalog : ICommandCatalog
             AllowedRoles = [Roles.Approver, Roles.Admin],
             Parameters =
             [
-                new() { Name = "approval_id", Type = ParameterType.Word, MaxLength = 64, Description = "the id shown when approval was requested" },
+                new() { Name = "approval_id", Type = ParameterType.Text, MaxLength = 64, Description = "the id shown when approval was requested (#id works too)" },
                 new() { Name = "reason", Type = ParameterType.Text, Required = false, Rest = true, MaxLength = 500, Description = "why, for the requester" },
             ],
             Examples = ["deny 7f3c2a", "deny 7f3c2a not during the sale"],
