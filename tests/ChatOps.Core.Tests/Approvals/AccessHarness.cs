@@ -54,6 +54,7 @@ internal sealed class AccessHarness : IAsyncDisposable
     public AccessPolicy AccessPolicy => _provider.GetRequiredService<AccessPolicy>();
     public ICommandLock Locks => _provider.GetRequiredService<ICommandLock>();
     public IUserStore Users => _provider.GetRequiredService<IUserStore>();
+    public IEventBus Bus => _provider.GetRequiredService<IEventBus>();
 
     public static async Task<AccessHarness> StartAsync()
     {
