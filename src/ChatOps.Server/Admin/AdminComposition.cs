@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using ChatOps.Core.Approvals;
 using ChatOps.Core.Identity;
 using ChatOps.Embedded;
@@ -27,6 +28,8 @@ public static partial class AdminComposition
         else services.AddInMemorySessions();
         services.Configure<CommandThrottleOptions>(o => o.PerMinute = auth.CommandsPerMinute);
         services.Configure<ApprovalOptions>(o => o.Expiry = auth.ApprovalExpiry);
+        // Answers carry agent output and chat text: escape < > & ' " too, so no JSON answer ever holds markup.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Default);
         services.AddSingleton<LiveFeed>();
         if (settings.Runs("web")) services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         services.AddHostedService<SigningKeyWarning>();
