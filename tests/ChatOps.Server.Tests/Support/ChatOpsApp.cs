@@ -7,6 +7,8 @@ using ChatOps.Core.Identity;
 using ChatOps.Core.Ports;
 using ChatOps.Core.Security;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,6 +48,19 @@ public sealed class ChatOpsApp : WebApplicationFactory<Program>
     }
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>
+    /// Serves on a real loopback port (Kestrel) instead of the in-memory test server, for a real
+    /// browser and a real agent; returns the base address. Call before anything else starts the host.
+    /// </summary>
+    public Uri StartOnKestrel()
+    {
+        _settings["urls"] = "http://127.0.0.1:0";
+        UseKestrel();
+        StartServer();
+        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.Single());
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
