@@ -44,6 +44,7 @@ public sealed class AdminPageBrowserTests : IAsyncLifetime
     {
         var b = _browser;
         b.Driver.Navigate().GoToUrl(_base);
+        b.RecordScriptErrors();
 
         // Sign in.
         b.Until(d => d.FindElement(By.Id("login-form")).Displayed, "the sign-in form");
@@ -94,6 +95,15 @@ public sealed class AdminPageBrowserTests : IAsyncLifetime
         Assert.Contains("web-7", row.Text);
         Assert.Contains("admin", row.Text);
         Assert.Contains("/api/audit/export?action=server.enrolled", b.Find("#audit-export").GetAttribute("href") ?? "");
+
+        // Every other view loads and fills without a script error.
+        foreach (var (view, filled) in new[] { ("catalog", "#catalog-list tr[data-command='restart']"), ("users", "#user-list tr[data-user='admin']"), ("keys", "#key-list tr"), ("approvals", "#approval-list") })
+        {
+            Nav(view);
+            b.Until(d => d.FindElements(By.CssSelector(filled)).Count > 0, $"the {view} view filled");
+        }
+
+        Assert.Empty(b.ScriptErrors());
 
         // The dashboard, for the record.
         Nav("dashboard");

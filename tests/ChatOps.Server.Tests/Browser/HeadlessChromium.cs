@@ -39,6 +39,16 @@ public sealed class HeadlessChromium : IDisposable
         return wait.Until(condition);
     }
 
+    /// <summary>Starts collecting uncaught errors and unhandled promise rejections of the page's script.</summary>
+    public void RecordScriptErrors() => Driver.ExecuteScript("""
+        window.__errors = [];
+        window.addEventListener('error', e => window.__errors.push(String(e.message)));
+        window.addEventListener('unhandledrejection', e => window.__errors.push(String(e.reason)));
+        """);
+
+    public IReadOnlyList<string> ScriptErrors() =>
+        ((IEnumerable<object>?)Driver.ExecuteScript("return window.__errors;") ?? []).Select(e => e?.ToString() ?? "").ToList();
+
     public IWebElement Find(string css) => Driver.FindElement(By.CssSelector(css));
 
     public void Type(string css, string text)
