@@ -144,10 +144,13 @@
     live.addEventListener("agent", (e) => {
       const update = JSON.parse(e.data);
       const server = servers.get(update.serverId);
-      if (!server) { if (currentView === "dashboard") loadServers(); return; }
-      server.online = update.online;
-      if (update.online) { server.since = update.since; server.agentVersion = update.agentVersion; }
-      renderServers();
+      if (server) {
+        server.online = update.online;
+        if (update.online) { server.since = update.since; server.agentVersion = update.agentVersion; }
+        renderServers();
+      }
+      // A list fetched just before this change could still land after it: fetch once more, triggered by the push.
+      debounce("servers", loadServers);
     });
     live.addEventListener("metrics", (e) => {
       const update = JSON.parse(e.data);
@@ -167,6 +170,13 @@
     });
   }
 
+  // Loads can overlap (a filter submitted while the view's first load is still out): only the latest renders.
+  const generations = {};
+  function latest(name) {
+    const mine = (generations[name] = (generations[name] || 0) + 1);
+    return () => generations[name] === mine;
+  }
+
   const timers = {};
   function debounce(name, fn) {
     clearTimeout(timers[name]);
@@ -175,7 +185,9 @@
 
   // --- servers ----------------------------------------------------------------------------
   async function loadServers() {
+    const current = latest("servers");
     const list = await api("GET", "/api/servers");
+    if (!current()) return;
     servers.clear();
     for (const server of list) servers.set(server.id, server);
     renderServers();
@@ -269,7 +281,9 @@
 
   // --- history ----------------------------------------------------------------------------
   async function loadHistory() {
+    const current = latest("history");
     const list = await api("GET", "/api/commands?limit=100");
+    if (!current()) return;
     const body = clear($("history-list"));
     for (const c of list) {
       body.appendChild(el("tr", { className: "clickable", dataset: { command: c.id }, onclick: () => showCommand(c) },
@@ -293,7 +307,9 @@
 
   // --- approvals --------------------------------------------------------------------------
   async function loadApprovals() {
+    const current = latest("approvals");
     const list = await api("GET", "/api/approvals?limit=100");
+    if (!current()) return;
     const body = clear($("approval-list"));
     const mayDecide = me.roles.includes("approver") || me.roles.includes("admin");
     for (const a of list) {
@@ -457,7 +473,9 @@
     const query = auditQuery();
     $("audit-export").href = "/api/audit/export?" + query.toString();
     query.set("limit", "300");
+    const current = latest("audit");
     const events = await api("GET", "/api/audit?" + query.toString());
+    if (!current()) return;
     const body = clear($("audit-list"));
     for (const a of events) {
       body.appendChild(el("tr", { dataset: { action: a.action } },

@@ -60,7 +60,7 @@ public sealed class AdminPageBrowserTests : IAsyncLifetime
         b.Find("#enrol-form button[type=submit]").Click();
         var command = b.Until(d => d.FindElement(By.Id("enrol-command")).Text is { Length: > 0 } text ? text : null, "the agent command line")!;
         Assert.Matches(@"^chatops-agent --server ws://127\.0\.0\.1:\d+/agents/connect --server-id web-7 --token agt_\S+$", command);
-        Assert.Equal("offline", b.Find("tr[data-server='web-7'] .status").Text);
+        b.Until(d => d.FindElement(By.CssSelector("tr[data-server='web-7'] .status")).Text == "offline", "web-7 listed, offline until its agent connects");
 
         // Start a real agent with exactly what the page showed; the page learns it is online by push.
         StartAgent(command);
@@ -84,16 +84,17 @@ public sealed class AdminPageBrowserTests : IAsyncLifetime
         // History holds the full output.
         Nav("history");
         b.Until(d => d.FindElements(By.CssSelector("#history-list tr")).Count >= 2, "the history");
-        b.Find("#history-list tr:last-child").Click();
+        b.Until(d => { d.FindElement(By.CssSelector("#history-list tr:last-child")).Click(); return true; }, "a click on the first command");
         b.Until(d => d.FindElement(By.Id("history-output")).Text.Contains("hello-from-the-browser", StringComparison.Ordinal), "the stored output");
 
         // The audit log has the enrolment and the sign-in.
         Nav("audit");
         b.Type("#audit-action", "server.enrolled");
         b.Find("#audit-form button[type=submit]").Click();
-        var row = b.Until(d => d.FindElements(By.CssSelector("#audit-list tr[data-action='server.enrolled']")).FirstOrDefault(), "the enrolment in the audit log")!;
-        Assert.Contains("web-7", row.Text);
-        Assert.Contains("admin", row.Text);
+        var row = b.Until(d => d.FindElements(By.CssSelector("#audit-list tr")).Select(r => r.Text).ToList() is { Count: > 0 } rows
+            && rows.All(r => r.Contains("server.enrolled", StringComparison.Ordinal)) ? rows.Single() : null, "only the enrolment in the filtered audit log")!;
+        Assert.Contains("web-7", row);
+        Assert.Contains("admin", row);
         Assert.Contains("/api/audit/export?action=server.enrolled", b.Find("#audit-export").GetAttribute("href") ?? "");
 
         // Every other view loads and fills without a script error.

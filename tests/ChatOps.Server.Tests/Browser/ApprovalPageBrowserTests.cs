@@ -50,10 +50,9 @@ public sealed class ApprovalPageBrowserTests : IAsyncLifetime
         b.Until(d => d.FindElement(By.Id("login-form")).Displayed, "signed out");
         SignIn("april", ChatOpsApp.Password);
         Nav("approvals");
-        var row = b.Until(d => d.FindElement(By.CssSelector($"tr[data-approval='{id}']")), "the waiting request");
-        Assert.Contains("restart web-1 nginx", row.Text);
-        Assert.Contains("pending", row.Text);
-        row.FindElement(By.XPath(".//button[text()='Approve']")).Click();
+        // The list re-renders when live updates arrive, so each step finds the row afresh.
+        b.Until(d => d.FindElement(By.CssSelector($"tr[data-approval='{id}']")).Text is var text && text.Contains("restart web-1 nginx", StringComparison.Ordinal) && text.Contains("pending", StringComparison.Ordinal), "the waiting request");
+        b.Until(d => { d.FindElement(By.CssSelector($"tr[data-approval='{id}']")).FindElement(By.XPath(".//button[text()='Approve']")).Click(); return true; }, "a click on Approve");
         b.Until(d => d.FindElement(By.CssSelector($"tr[data-approval='{id}'] .state")).Text == "approved", "the request approved");
         Assert.Empty(b.ScriptErrors());
         Assert.Equal("april", (await _app.Get<IApprovalStore>().GetAsync(id))!.DecidedByUserId);
