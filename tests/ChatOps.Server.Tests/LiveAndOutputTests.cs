@@ -29,8 +29,10 @@ public sealed class LiveAndOutputTests(AppFixture fixture) : IClassFixture<AppFi
         await bus.PublishAsync(Topics.Metrics, Envelope.Create(EventTypes.MetricsReported, "web-9",
             new MetricsReported(new MetricSnapshot("web-9", now, [new MetricSample(MetricNames.CpuPercent, new Dictionary<string, string>(), 42.5)])), now));
 
-        var agent = await NextEventAsync(stream, "agent");
-        var metrics = await NextEventAsync(stream, "metrics");
+        // Two topics, two consumers: the events may arrive in either order.
+        var events = await NextEventsAsync(stream, "agent", "metrics");
+        var agent = events["agent"];
+        var metrics = events["metrics"];
         Assert.Equal("web-9", agent.GetProperty("serverId").GetString());
         Assert.True(agent.GetProperty("online").GetBoolean());
         Assert.Equal("cpu 42.5%", metrics.GetProperty("summary").GetString());
@@ -77,16 +79,18 @@ public sealed class LiveAndOutputTests(AppFixture fixture) : IClassFixture<AppFi
         Assert.Equal(payload, chunks[0].GetProperty("text").GetString());
     }
 
-    private static async Task<JsonElement> NextEventAsync(StreamReader stream, string name)
+    private static async Task<Dictionary<string, JsonElement>> NextEventsAsync(StreamReader stream, params string[] names)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var found = new Dictionary<string, JsonElement>();
         string? eventName = null;
-        while (await stream.ReadLineAsync(timeout.Token) is { } line)
+        while (found.Count < names.Length && await stream.ReadLineAsync(timeout.Token) is { } line)
         {
             if (line.StartsWith("event: ", StringComparison.Ordinal)) eventName = line["event: ".Length..];
-            else if (line.StartsWith("data: ", StringComparison.Ordinal) && eventName == name) return JsonSerializer.Deserialize<JsonElement>(line["data: ".Length..]);
+            else if (line.StartsWith("data: ", StringComparison.Ordinal) && names.Contains(eventName) && !found.ContainsKey(eventName!))
+                found[eventName!] = JsonSerializer.Deserialize<JsonElement>(line["data: ".Length..]);
         }
 
-        throw new EndOfStreamException($"the stream ended before a '{name}' event");
+        return found.Count == names.Length ? found : throw new EndOfStreamException($"the stream ended before events {string.Join(", ", names)}");
     }
 }

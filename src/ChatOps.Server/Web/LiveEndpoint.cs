@@ -30,12 +30,15 @@ public static class LiveEndpoint
         try
         {
             await WriteAsync(output, "retry: 3000\n: connected\n\n", cancel);
+            Task<bool>? waiting = null;
             while (!cancel.IsCancellationRequested)
             {
+                // One pending wait at a time (a single-reader channel), kept across heartbeats.
+                waiting ??= client.Messages.WaitToReadAsync(cancel).AsTask();
                 bool ready;
                 try
                 {
-                    ready = await client.Messages.WaitToReadAsync(cancel).AsTask().WaitAsync(Heartbeat, time, cancel);
+                    ready = await waiting.WaitAsync(Heartbeat, time, cancel);
                 }
                 catch (TimeoutException)
                 {
@@ -43,6 +46,7 @@ public static class LiveEndpoint
                     continue;
                 }
 
+                waiting = null;
                 if (!ready) return;
                 while (client.Messages.TryRead(out var message))
                     await WriteAsync(output, $"event: {message.Event}\ndata: {message.Data}\n\n", cancel);
