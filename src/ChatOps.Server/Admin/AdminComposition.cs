@@ -23,7 +23,8 @@ public static partial class AdminComposition
         services.AddSingleton<AccessTokens>();
         services.AddSingleton<Authenticator>();
         services.AddSingleton<SessionService>();
-        services.AddSqliteAccessStores();
+        // The PostgreSQL adapter registers its own IPolicyStore, IApprovalStore and IUserAccountStore.
+        if (settings.Store == "sqlite") services.AddSqliteAccessStores();
         if (settings.State == "redis") services.AddRedisSessions();
         else services.AddInMemorySessions();
         services.Configure<CommandThrottleOptions>(o => o.PerMinute = auth.CommandsPerMinute);

@@ -1,4 +1,5 @@
 using ChatOps.Core.Audit;
+using ChatOps.Core.Commands;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Ports;
 using ChatOps.Core.Security;
@@ -34,8 +35,8 @@ public static class ApiKeyEndpoints
         if (Api.Require(caller, "create API keys") is { } forbidden) return forbidden;
         var (body, error) = await JsonBody.ReadAsync<CreateBody>(context.Request);
         if (error is not null) return error;
-        if (string.IsNullOrWhiteSpace(body!.Name) || body.Name.Length > 100 || body.Name.Any(char.IsControl))
-            return JsonBody.BadRequest("'name' is required: up to 100 characters saying what the key is for.");
+        if (string.IsNullOrWhiteSpace(body!.Name) || body.Name.Length > 100 || !TextHygiene.TryNormalize(body.Name, out _, out _))
+            return JsonBody.BadRequest("'name' is required: up to 100 printable characters saying what the key is for.");
         var owner = body.UserId ?? caller.User.Id;
         if (await users.GetUserAsync(owner, context.RequestAborted) is null) return Api.NotFound($"No user {owner}.");
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ChatOps.Core.Audit;
+using ChatOps.Core.Commands;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Identity;
 using ChatOps.Core.Ports;
@@ -164,10 +165,11 @@ public static partial class UserEndpoints
         createdAt = user.CreatedAt,
     };
 
+    // Names appear in chat ("approved by …"): no control, invisible or direction-changing characters.
     private static string? CheckName(string? name) =>
         string.IsNullOrWhiteSpace(name) ? "'displayName' is required."
         : name.Length > 100 ? "'displayName' is longer than 100 characters."
-        : name.Any(char.IsControl) ? "'displayName' must not contain control characters."
+        : !TextHygiene.TryNormalize(name, out _, out var problem) ? "'displayName': " + problem.Replace("Command text", "the name", StringComparison.Ordinal)
         : null;
 
     private static string? CheckRoles(IReadOnlyList<string>? roles) =>

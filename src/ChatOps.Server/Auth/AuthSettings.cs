@@ -98,7 +98,7 @@ public sealed class AuthSettings
             RefreshTokenLifetime = refresh,
             PasswordIterations = iterations,
             SecureCookies = secure,
-            TrustedOrigins = origins.Select(o => new Uri(o).GetLeftPart(UriPartial.Authority)).ToList(),
+            TrustedOrigins = origins.Where(o => Uri.TryCreate(o, UriKind.Absolute, out _)).Select(o => new Uri(o).GetLeftPart(UriPartial.Authority)).ToList(),
             ApiPerMinute = Number(section, "RateLimits:ApiPerMinute", 600, 1, 1_000_000_000, errors),
             LoginPerMinute = Number(section, "RateLimits:LoginPerMinute", 10, 1, 1_000_000, errors),
             CommandsPerMinute = Number(section, "RateLimits:CommandsPerMinute", settings.ChatRateLimitPerMinute, 1, 1_000_000_000, errors),
