@@ -46,7 +46,7 @@ public sealed partial class BootstrapAdmin(
             Console.WriteLine();
             Console.WriteLine("  ChatOps admin API key (shown once, keep it):");
             Console.WriteLine($"    {key}");
-            Console.WriteLine("  Use it as 'Authorization: Bearer <key>' or paste it into the console page.");
+            Console.WriteLine("  Use it as 'Authorization: Bearer <key>' for scripts; people sign in on the page.");
             Console.WriteLine();
         }
 

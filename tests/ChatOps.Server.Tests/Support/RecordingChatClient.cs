@@ -3,7 +3,7 @@ using ChatOps.Core.Ports;
 
 namespace ChatOps.Server.Tests.Support;
 
-/// <summary>A chat platform named <c>test</c> that keeps every reply (stands in for Slack and Teams).</summary>
+/// <summary>A chat platform named <c>test</c> (stands in for Slack and Teams, so the notifier has somewhere to post).</summary>
 public sealed class RecordingChatClient : IChatClient
 {
     public const string Name = "test";
@@ -18,9 +18,4 @@ public sealed class RecordingChatClient : IChatClient
     }
 
     public Task UpdateCommandAsync(ChatRef thread, CommandView view, CancellationToken cancellationToken = default) => Task.CompletedTask;
-
-    public IReadOnlyList<string> RepliesIn(string thread)
-    {
-        lock (_replies) return _replies.Where(r => r.Thread.Thread == thread).Select(r => r.Reply.Text).ToList();
-    }
 }
