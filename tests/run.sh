@@ -14,6 +14,9 @@ need_packages=()
 # Agent tests run real programs (uptime, free, df from procps/coreutils).
 command -v uptime >/dev/null 2>&1 || need_packages+=(procps)
 command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
+# The admin page's browser test drives Debian's headless Chromium through its ChromeDriver.
+[ -x /usr/bin/chromium ] || need_packages+=(chromium)
+[ -x /usr/bin/chromedriver ] || need_packages+=(chromium-driver)
 if [ ${#need_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "Installing test dependencies: ${need_packages[*]}"

@@ -43,6 +43,7 @@ public static class ChatOpsCoreExtensions
         services.TryAddSingleton<AgentGateway>();
         services.TryAddSingleton<MetricsIngestor>();
         services.AddChatOpsAlerts();
+        services.AddChatOpsAccessControl();
         return services;
     }
 }

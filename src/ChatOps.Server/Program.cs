@@ -27,3 +27,6 @@ catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or I
     Console.Error.WriteLine($"chatops: could not start: {ex.Message}");
     return 1;
 }
+
+/// <summary>The entry point, visible to tests (WebApplicationFactory).</summary>
+public partial class Program;

@@ -1,3 +1,5 @@
+using ChatOps.Core.Approvals;
+using ChatOps.Core.Audit;
 using ChatOps.Core.Commands;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Events;
@@ -28,7 +30,11 @@ public sealed partial class CommandIntake(
     UserDirectory users,
     IEventBus bus,
     TimeProvider time,
-    ILogger<CommandIntake> logger)
+    ILogger<CommandIntake> logger,
+    AccessPolicy policy,
+    CommandThrottle throttle,
+    ApprovalCommands approvals,
+    AuditLog audit)
 {
     /// <summary>Parses, authorises and publishes in one step.</summary>
     public async Task<IntakeReply> HandleAsync(IntakeRequest request, CancellationToken cancellationToken = default)
@@ -44,6 +50,8 @@ public sealed partial class CommandIntake(
     /// </summary>
     public async Task<IntakeDecision> PrepareAsync(IntakeRequest request, CancellationToken cancellationToken = default)
     {
+        if (await ThrottleAsync(request, cancellationToken) is { } slowDown) return slowDown;
+
         var parsed = parser.Parse(request.Text);
         if (parsed is not ParseSuccess { Command: var command })
             return new IntakeDecision(new IntakeReply(((ParseFailure)parsed).ToReply()), null);
@@ -52,12 +60,21 @@ public sealed partial class CommandIntake(
         if (user is null)
             return Final($"You ({request.Requester.Identity}) are not mapped to a ChatOps user. Ask an admin to link your account.");
 
+        // A pre-check by command; the router decides per resolved server.
         var definition = command.Definition;
-        if (!UserDirectory.HasAnyRole(user, definition.AllowedRoles.ToList()))
-            return Final($"You ({user.DisplayName}) are not allowed to run `{definition.Name}`: it needs one of the roles {string.Join(", ", definition.AllowedRoles)}.");
+        var rules = await policy.SnapshotAsync(cancellationToken);
+        if (!rules.MayUse(user, definition))
+        {
+            await audit.RecordAsync(user.Id, "command.denied", definition.Name, "forbidden", TextHygiene.Escape(request.Text.Trim()), cancellationToken);
+            return Final($"You ({user.DisplayName}) are not allowed to run `{definition.Name}`: it needs one of the roles {string.Join(", ", rules.RolesFor(definition))}.");
+        }
 
         if (definition.Kind == CommandKind.BuiltIn)
-            return Final(await builtIns.ExecuteAsync(command, request, user, cancellationToken));
+        {
+            return Final(ApprovalCommands.Handles(definition.Name)
+                ? await approvals.ExecuteAsync(command, request, user, cancellationToken)
+                : await builtIns.ExecuteAsync(command, request, user, cancellationToken));
+        }
 
         var requestId = request.RequestId ?? Security.Secrets.NewShortId();
         var target = command.Target ?? "";
@@ -85,6 +102,25 @@ public sealed partial class CommandIntake(
     }
 
     private static IntakeDecision Final(string text) => new(new IntakeReply(text), null);
+
+    // ratelimit:{user_id}:commands, shared by every platform, so Slack and Teams draw on one budget.
+    private async Task<IntakeDecision?> ThrottleAsync(IntakeRequest request, CancellationToken cancellationToken)
+    {
+        RateLimitDecision limit;
+        try
+        {
+            limit = await throttle.TryAcquireAsync(request.Requester.UserId, cancellationToken);
+        }
+        catch (StateUnavailableException ex)
+        {
+            return new IntakeDecision(new IntakeReply($"Not accepted, try again: {ex.Message}", Retryable: true), null);
+        }
+
+        if (limit.Allowed) return null;
+        var seconds = Math.Max(1, (int)Math.Ceiling(limit.RetryAfter.TotalSeconds));
+        return new IntakeDecision(new IntakeReply(
+            $"Easy there: you can send {throttle.Policy.Limit} commands a minute and have used them all. Please try again in {seconds} s.", Retryable: true), null);
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} from {UserId}: {Command} on {Target}")]
     private partial void LogAccepted(string requestId, string userId, string command, string target);

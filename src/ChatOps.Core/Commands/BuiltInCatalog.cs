@@ -100,6 +100,30 @@ public sealed class BuiltInCatalog : ICommandCatalog
         },
         new()
         {
+            Name = "approve",
+            Summary = "Approve a high-risk request of someone else, so it runs.",
+            Kind = CommandKind.BuiltIn,
+            LockScope = LockScope.None,
+            AllowedRoles = [Roles.Approver, Roles.Admin],
+            Parameters = [new() { Name = "approval_id", Type = ParameterType.Text, MaxLength = 64, Description = "the id shown when approval was requested (#id works too)" }],
+            Examples = ["approve 7f3c2a", "approve #7f3c2a"],
+        },
+        new()
+        {
+            Name = "deny",
+            Summary = "Deny a high-risk request, so it never runs.",
+            Kind = CommandKind.BuiltIn,
+            LockScope = LockScope.None,
+            AllowedRoles = [Roles.Approver, Roles.Admin],
+            Parameters =
+            [
+                new() { Name = "approval_id", Type = ParameterType.Text, MaxLength = 64, Description = "the id shown when approval was requested (#id works too)" },
+                new() { Name = "reason", Type = ParameterType.Text, Required = false, Rest = true, MaxLength = 500, Description = "why, for the requester" },
+            ],
+            Examples = ["deny 7f3c2a", "deny 7f3c2a not during the sale"],
+        },
+        new()
+        {
             // AgentAction stays null: the agent action is the {action} parameter, checked
             // against the agent's own allowlist; the action's arguments arrive as ActionArgs.
             Name = "run",

@@ -146,6 +146,8 @@ public sealed partial class CommandRouter
         {
             await events.FailedAsync(new CommandFailed(command.Id, command.ServerId, FailureReasons.Cancelled,
                 $"#{command.Id} was cancelled by {cancel.By.DisplayName} before it started.", command.ReplyTo), cancellationToken);
+            // The approval covers the whole request: withdrawing one command withdraws it (and its siblings).
+            if (command.State == CommandState.AwaitingApproval) await approvals.CancelAsync(command.RequestId, cancel.By, cancellationToken);
             return;
         }
 

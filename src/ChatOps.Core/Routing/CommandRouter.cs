@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ChatOps.Core.Approvals;
 using ChatOps.Core.Audit;
 using ChatOps.Core.Commands;
 using ChatOps.Core.Domain;
@@ -28,7 +29,9 @@ public sealed partial class CommandRouter(
     AuditLog audit,
     IOptions<RouterOptions> options,
     TimeProvider time,
-    ILogger<CommandRouter> logger)
+    ILogger<CommandRouter> logger,
+    AccessPolicy policy,
+    ApprovalService approvals)
 {
     public const string ConsumerGroup = "router";
 
@@ -61,6 +64,9 @@ public sealed partial class CommandRouter(
             case EventTypes.CommandCancelRequested:
                 await OnCancelRequestedAsync(envelope.Read<CommandCancelRequested>(), cancellationToken);
                 break;
+            case ApprovalEventTypes.Decided:
+                await OnApprovalDecidedAsync(envelope.Read<ApprovalDecided>(), cancellationToken);
+                break;
         }
     }
 
@@ -73,10 +79,13 @@ public sealed partial class CommandRouter(
             return;
         }
 
+        // The intake checked already; this is the check that counts (the request may come from
+        // another process, an older build, or straight onto the topic).
         var user = await users.GetAsync(request.Requester.UserId, cancellationToken);
-        if (user is null || !UserDirectory.HasAnyRole(user, definition.AllowedRoles.ToList()))
+        var rules = await policy.SnapshotAsync(cancellationToken);
+        if (user is null || !rules.MayUse(user, definition))
         {
-            var roles = string.Join(", ", definition.AllowedRoles);
+            var roles = string.Join(", ", rules.RolesFor(definition));
             await RejectAsync(request, request.Target, FailureReasons.Forbidden,
                 $"You ({request.Requester.DisplayName}) are not allowed to run `{definition.Name}`: it needs one of the roles {roles}.", cancellationToken);
             return;
@@ -85,44 +94,59 @@ public sealed partial class CommandRouter(
         var targets = await ResolveTargetsAsync(request, cancellationToken);
         if (targets is null) return;
 
-        if (definition.Risk == Risk.High)
-        {
-            await RejectAsync(request, request.Target, FailureReasons.ApprovalRequired,
-                $"`{definition.Name}` is high-risk and needs a second person's approval, which this installation does not offer yet.", cancellationToken);
-            return;
-        }
-
         var action = definition.AgentAction ?? request.Values.GetValueOrDefault("action") ?? definition.Name;
         var named = request.Values.Where(kv => kv.Key is not ("target" or "action")).ToDictionary(kv => kv.Key, kv => kv.Value);
         var args = DispatchArgs.Encode(named, request.ActionArgs);
-
-        foreach (var server in targets)
+        var highRisk = rules.RiskOf(definition) == Risk.High;
+        var planned = targets.Select(server => (Server: server, Record: new CommandRecord
         {
-            var id = targets.Count == 1 ? request.RequestId : $"{request.RequestId}-{server.Id}";
-            var record = new CommandRecord
-            {
-                Id = id,
-                RequestId = request.RequestId,
-                ServerId = server.Id,
-                CommandName = definition.Name,
-                Action = action,
-                Args = args,
-                Text = request.Text,
-                Requester = request.Requester,
-                ReplyTo = request.ReplyTo,
-                State = CommandState.Queued,
-                Timeout = definition.Timeout,
-                CreatedAt = request.RequestedAt,
-            };
+            Id = targets.Count == 1 ? request.RequestId : $"{request.RequestId}-{server.Id}",
+            RequestId = request.RequestId,
+            ServerId = server.Id,
+            CommandName = definition.Name,
+            Action = action,
+            Args = args,
+            Text = request.Text,
+            Requester = request.Requester,
+            ReplyTo = request.ReplyTo,
+            State = highRisk ? CommandState.AwaitingApproval : CommandState.Queued,
+            Timeout = definition.Timeout,
+            CreatedAt = request.RequestedAt,
+        })).ToList();
+
+        // Per resolved server: a fan-out runs where the user's roles allow it and reports the rest.
+        var allowed = planned.Where(p => rules.MayRun(user, definition, p.Server)).Select(p => p.Record).ToList();
+        var denied = planned.Where(p => !allowed.Contains(p.Record)).Select(p => p.Record).ToList();
+        if (allowed.Count == 0)
+        {
+            await RejectAsync(request, request.Target, FailureReasons.Forbidden,
+                $"You ({request.Requester.DisplayName}) may not run `{definition.Name}` on {Servers(denied)}: your roles allow it {rules.DescribeScope(user, definition)}.", cancellationToken);
+            return;
+        }
+
+        foreach (var record in denied)
+            await DenyServerAsync(record, $"Not run on `{record.ServerId}`: your roles allow `{definition.Name}` {rules.DescribeScope(user, definition)}.", cancellationToken);
+
+        if (highRisk)
+        {
+            await RequestApprovalAsync(request, definition, allowed, cancellationToken);
+            return;
+        }
+
+        foreach (var record in allowed)
+        {
             if (await commands.TryCreateAsync(record, cancellationToken))
             {
-                LogQueued(id, server.Id, request.Requester.UserId, definition.Name);
-                await audit.RecordAsync(request.Requester.UserId, "command.requested", id, "ok", $"{request.Text} on {server.Id}", cancellationToken);
+                LogQueued(record.Id, record.ServerId, request.Requester.UserId, definition.Name);
+                await audit.RecordAsync(request.Requester.UserId, "command.requested", record.Id, "ok", $"{request.Text} on {record.ServerId}", cancellationToken);
             }
 
-            await TryStartNextAsync(server.Id, cancellationToken);
+            await TryStartNextAsync(record.ServerId, cancellationToken);
         }
     }
+
+    private static string Servers(IReadOnlyList<CommandRecord> records) =>
+        string.Join(", ", records.Take(10).Select(r => $"`{r.ServerId}`")) + (records.Count > 10 ? $" and {records.Count - 10} more" : "");
 
     /// <summary>The servers a request names, or null after telling the user why there are none.</summary>
     private async Task<IReadOnlyList<Server>?> ResolveTargetsAsync(CommandRequested request, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using ChatOps.Core.Approvals;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Events;
 using ChatOps.Core.Ports;
@@ -10,7 +11,8 @@ namespace ChatOps.Core.Routing;
 /// <summary>
 /// The router's clock-driven half: gives up on commands that waited too long for a busy server,
 /// renews the locks of running commands, times out commands whose agent never answered, fails
-/// commands whose agent vanished, and starts queued work that no event woke (e.g. after a restart).
+/// commands whose agent vanished, expires approvals nobody decided in time, and starts queued work
+/// that no event woke (e.g. after a restart).
 /// </summary>
 public sealed partial class RouterSweeper(
     CommandRouter router,
@@ -20,7 +22,8 @@ public sealed partial class RouterSweeper(
     CommandEventPublisher events,
     IOptions<RouterOptions> options,
     TimeProvider time,
-    ILogger<RouterSweeper> logger) : BackgroundService
+    ILogger<RouterSweeper> logger,
+    ApprovalService approvals) : BackgroundService
 {
     private readonly RouterOptions _options = options.Value;
 
@@ -46,7 +49,7 @@ public sealed partial class RouterSweeper(
         var waitingServers = new HashSet<string>();
         foreach (var command in await commands.ListByStateAsync([CommandState.Queued], cancellationToken: cancellationToken))
         {
-            if (now - command.CreatedAt <= _options.LockWait)
+            if (now - await QueuedSinceAsync(command, now, cancellationToken) <= _options.LockWait)
             {
                 waitingServers.Add(command.ServerId);
                 continue;
@@ -63,6 +66,16 @@ public sealed partial class RouterSweeper(
 
         foreach (var command in await commands.ListByStateAsync([CommandState.Dispatched, CommandState.Running], cancellationToken: cancellationToken))
             await CheckActiveAsync(command, now, cancellationToken);
+
+        await approvals.ExpireDueAsync(cancellationToken);
+    }
+
+    // An approved command joined the queue when it was approved, not when it was requested.
+    private async Task<DateTimeOffset> QueuedSinceAsync(CommandRecord command, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (now - command.CreatedAt <= _options.LockWait || !approvals.IsAvailable) return command.CreatedAt;
+        var approval = await approvals.GetAsync(command.RequestId, cancellationToken);
+        return approval is { State: ApprovalState.Approved, DecidedAt: { } approvedAt } ? approvedAt : command.CreatedAt;
     }
 
     private async Task CheckActiveAsync(CommandRecord command, DateTimeOffset now, CancellationToken cancellationToken)

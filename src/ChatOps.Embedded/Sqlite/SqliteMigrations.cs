@@ -229,5 +229,5 @@ public static class SqliteMigrations
         CREATE INDEX ix_notification_outbox_due ON notification_outbox (state, next_attempt_at);
         """);
 
-    public static readonly IReadOnlyList<SqliteMigration> All = [Initial, ThreadStatus, Alerting];
+    public static readonly IReadOnlyList<SqliteMigration> All = [Initial, ThreadStatus, Alerting, SqliteAccessMigration.Version4];
 }

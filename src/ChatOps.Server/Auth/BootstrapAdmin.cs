@@ -1,4 +1,5 @@
 using ChatOps.Core.Domain;
+using ChatOps.Core.Identity;
 using ChatOps.Core.Ports;
 using ChatOps.Core.Security;
 using ChatOps.Server.Hosting;
@@ -7,10 +8,18 @@ namespace ChatOps.Server.Auth;
 
 /// <summary>
 /// Makes a fresh install usable: an <c>admin</c> user, an admin API key (from
-/// <c>ChatOps:Bootstrap:ApiKey</c>, or generated and printed once when no key exists), and the chat
-/// identities of <c>ChatOps:Bootstrap:Admins</c> as admins.
+/// <c>ChatOps:Bootstrap:ApiKey</c>, or generated and printed once when no key exists), a password for
+/// the page (from <c>ChatOps:Bootstrap:AdminPassword</c>, or generated and printed once, when the admin
+/// has none yet), and the chat identities of <c>ChatOps:Bootstrap:Admins</c> as admins.
 /// </summary>
-public sealed partial class BootstrapAdmin(ChatOpsSettings settings, IUserStore users, TimeProvider time, ILogger<BootstrapAdmin> logger) : IHostedService
+public sealed partial class BootstrapAdmin(
+    ChatOpsSettings settings,
+    AuthSettings auth,
+    IUserStore users,
+    IUserAccountStore accounts,
+    PasswordHasher hasher,
+    TimeProvider time,
+    ILogger<BootstrapAdmin> logger) : IHostedService
 {
     public const string AdminUserId = "admin";
 
@@ -45,8 +54,26 @@ public sealed partial class BootstrapAdmin(ChatOpsSettings settings, IUserStore 
             Console.WriteLine();
             Console.WriteLine("  ChatOps admin API key (shown once, keep it):");
             Console.WriteLine($"    {key}");
-            Console.WriteLine("  Use it as 'Authorization: Bearer <key>' or paste it into the console page.");
+            Console.WriteLine("  Use it as 'Authorization: Bearer <key>' for scripts; people sign in on the page.");
             Console.WriteLine();
+        }
+
+        if (await accounts.GetPasswordHashAsync(AdminUserId, cancellationToken) is null)
+        {
+            var password = auth.BootstrapAdminPassword ?? Secrets.NewToken("");
+            await accounts.SetPasswordHashAsync(AdminUserId, hasher.Hash(password), now, cancellationToken);
+            if (auth.BootstrapAdminPassword is null)
+            {
+                // Shown once, on the console only: the store keeps a PBKDF2 hash.
+                Console.WriteLine();
+                Console.WriteLine("  ChatOps page sign-in (shown once, change it on the page):");
+                Console.WriteLine($"    user: {AdminUserId}   password: {password}");
+                Console.WriteLine();
+            }
+            else
+            {
+                LogPasswordSeeded();
+            }
         }
 
         foreach (var identity in settings.BootstrapAdmins)
@@ -69,6 +96,9 @@ public sealed partial class BootstrapAdmin(ChatOpsSettings settings, IUserStore 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seeded the admin API key from ChatOps:Bootstrap:ApiKey")]
     private partial void LogSeeded();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Seeded the admin password from ChatOps:Bootstrap:AdminPassword")]
+    private partial void LogPasswordSeeded();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Bootstrap admin identity {Identity} linked")]
     private partial void LogAdminLinked(string identity);

@@ -1,4 +1,5 @@
 using ChatOps.Core.Agents;
+using ChatOps.Core.Approvals;
 using ChatOps.Core.Events;
 using ChatOps.Core.Metrics;
 using ChatOps.Core.Notifications;
@@ -39,6 +40,8 @@ public sealed partial class ModuleHost(
         {
             var notifier = services.GetRequiredService<CommandNotifier>();
             _subscriptions.Add(await bus.SubscribeAsync(Topics.Commands, CommandNotifier.ConsumerGroup, notifier.HandleAsync, cancellationToken: cancellationToken));
+            var approvals = services.GetRequiredService<ApprovalNotifier>();
+            _subscriptions.Add(await bus.SubscribeAsync(Topics.Commands, ApprovalNotifier.ConsumerGroup, approvals.HandleAsync, cancellationToken: cancellationToken));
         }
 
         if (settings.Runs("metrics"))

@@ -60,6 +60,7 @@ public static class ServerComposition
         services.Configure<AgentGatewayOptions>(o => Copy(gateway, o));
         if (settings.Runs("alerts") || settings.Runs("notifications") || settings.Runs("scheduler"))
             errors.AddRange(builder.AddChatOpsAlerting(settings));
+        errors.AddRange(builder.AddChatOpsAdmin(settings));
         services.AddHostedService<BootstrapAdmin>();
         services.AddHostedService<ModuleHost>();
         if (settings.LocalAgentEnabled) services.AddHostedService<LocalAgentHost>();
@@ -127,15 +128,20 @@ public static class ServerComposition
         }));
         app.UseSecurityHeaders();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+        app.UseChatOpsAuth();
         app.MapHealth();
         app.MapMetrics();
-        if (settings.Runs("web") || settings.Runs("chat")) app.MapConsolePage();
+        if (settings.Runs("web") || settings.Runs("chat"))
+        {
+            app.MapConsolePage();
+            app.MapAuthApi();
+        }
+
         if (settings.Runs("chat")) app.MapChatApi();
         if (settings.Runs("chat") && app.Services.GetService<SlackOptions>() is not null) app.MapSlack();
         if (settings.Runs("web"))
         {
-            app.MapServerApi();
-            app.MapCommandApi();
+            app.MapAdminApi();
             app.MapAlertApi();
         }
 

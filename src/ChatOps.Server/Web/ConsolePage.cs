@@ -2,7 +2,11 @@ using System.Reflection;
 
 namespace ChatOps.Server.Web;
 
-/// <summary>The console page at <c>/</c>: the same chat as <c>/api/chat</c>, for people. Files are embedded in the binary.</summary>
+/// <summary>
+/// The admin page at <c>/</c>: sign-in, dashboard, console, history, approvals, catalog and rules,
+/// users, API keys, audit. One static HTML shell, one script and one stylesheet embedded in the binary;
+/// all data comes from <c>/api/</c> and is rendered with <c>textContent</c> only.
+/// </summary>
 public static class ConsolePage
 {
     public static IEndpointRouteBuilder MapConsolePage(this IEndpointRouteBuilder app)
@@ -13,6 +17,7 @@ public static class ConsolePage
         app.MapGet("/", () => Results.Text(html, "text/html; charset=utf-8"));
         app.MapGet("/console.js", () => Results.Text(script, "text/javascript; charset=utf-8"));
         app.MapGet("/console.css", () => Results.Text(style, "text/css; charset=utf-8"));
+        app.MapGet("/favicon.ico", () => Results.NoContent());
         return app;
     }
 

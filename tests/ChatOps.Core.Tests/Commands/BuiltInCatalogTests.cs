@@ -14,7 +14,7 @@ public class BuiltInCatalogTests
     [Fact]
     public void Holds_the_default_commands_in_name_order()
     {
-        Assert.Equal(["cancel", "help", "history", "logs", "restart", "run", "servers", "status", "whoami"], BuiltIns.All.Select(definition => definition.Name));
+        Assert.Equal(["approve", "cancel", "deny", "help", "history", "logs", "restart", "run", "servers", "status", "whoami"], BuiltIns.All.Select(definition => definition.Name));
     }
 
     [Theory]
@@ -113,7 +113,7 @@ public class BuiltInCatalogTests
     {
         var help = HelpText.ForAll(BuiltIns);
 
-        Assert.StartsWith("Commands:\n• `cancel` — Cancel a command that is waiting or running.\n", help, StringComparison.Ordinal);
+        Assert.StartsWith("Commands:\n• `approve` — Approve a high-risk request of someone else, so it runs.\n", help, StringComparison.Ordinal);
         foreach (var definition in BuiltIns.All) Assert.Contains($"• `{definition.Name}` — {definition.Summary}", help, StringComparison.Ordinal);
         Assert.EndsWith("Type `help <command>` for details. Targets: a server id (`web-3`), a glob (`web-*`) or a tag (`role:web`).", help, StringComparison.Ordinal);
     }

@@ -9,9 +9,9 @@ public sealed class SqliteMigratorTests : IAsyncLifetime
 {
     private static readonly string[] StoreTables =
     [
-        "agent_credentials", "alert_rules", "alert_threads", "alerts", "api_keys", "audit_events", "chat_messages", "chat_threads",
-        "command_output", "commands", "notification_claims", "notification_outbox", "schema_migrations", "servers", "silences",
-        "user_identities", "users",
+        "agent_credentials", "alert_rules", "alert_threads", "alerts", "api_keys", "approvals", "audit_events", "chat_messages",
+        "chat_threads", "command_output", "command_policies", "commands", "notification_claims", "notification_outbox",
+        "permission_rules", "schema_migrations", "servers", "silences", "user_identities", "user_passwords", "users",
     ];
 
     private static readonly SqliteMigration AddRegion = new(2, "server_region", """

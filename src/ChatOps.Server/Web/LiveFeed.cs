@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
+using ChatOps.Core.Approvals;
+using ChatOps.Core.Events;
+using ChatOps.Core.Metrics;
+using ChatOps.Core.Ports;
+using ChatOps.Core.Security;
+
+namespace ChatOps.Server.Web;
+
+/// <summary>One server-sent event for the page: its name and JSON data.</summary>
+public sealed record LiveMessage(string Event, string Data);
+
+/// <summary>
+/// Feeds the page's live view (<c>/api/live</c>): this web node reads agent connections and
+/// disconnections (events-topic), metrics (metrics-topic) and command and approval steps
+/// (commands-topic) in a consumer group of its own, and pushes a small JSON message to every page
+/// connected to it. Nothing is polled. Events older than the node's start are skipped (a new group
+/// on Kafka starts at the earliest retained message).
+/// </summary>
+public sealed partial class LiveFeed(IEventBus bus, TimeProvider time, ILogger<LiveFeed> logger) : IHostedService
+{
+    public const int MaxPendingPerClient = 256;
+
+    private readonly ConcurrentDictionary<long, Channel<LiveMessage>> _clients = new();
+    private readonly List<IAsyncDisposable> _subscriptions = [];
+    private long _nextClient;
+    private DateTimeOffset _startedAt;
+
+    public int ClientCount => _clients.Count;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _startedAt = time.GetUtcNow() - TimeSpan.FromSeconds(5);
+        var group = "web-live-" + Secrets.NewShortId(10);
+        foreach (var topic in new[] { Topics.Events, Topics.Metrics, Topics.Commands })
+            _subscriptions.Add(await bus.SubscribeAsync(topic, group, HandleAsync, new ConsumerOptions { MaxAttempts = 1 }, cancellationToken));
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var subscription in _subscriptions) await subscription.DisposeAsync();
+        foreach (var client in _clients.Values) client.Writer.TryComplete();
+    }
+
+    /// <summary>Adds a page; dispose the returned handle when it disconnects.</summary>
+    public LiveClient Join()
+    {
+        // A slow page loses its oldest updates rather than holding up the feed or memory.
+        var channel = Channel.CreateBounded<LiveMessage>(new BoundedChannelOptions(MaxPendingPerClient) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        var id = Interlocked.Increment(ref _nextClient);
+        _clients[id] = channel;
+        return new LiveClient(channel.Reader, () =>
+        {
+            _clients.TryRemove(id, out _);
+            channel.Writer.TryComplete();
+        });
+    }
+
+    internal Task HandleAsync(Envelope envelope, CancellationToken cancellationToken)
+    {
+        if (envelope.OccurredAt < _startedAt || _clients.IsEmpty) return Task.CompletedTask;
+        try
+        {
+            if (ToMessage(envelope) is { } message)
+                foreach (var client in _clients.Values) client.Writer.TryWrite(message);
+        }
+        catch (JsonException ex)
+        {
+            LogUnreadable(envelope.Type, envelope.Id, ex.Message);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static LiveMessage? ToMessage(Envelope envelope) => envelope.Type switch
+    {
+        EventTypes.AgentConnected => Json("agent", envelope.Read<AgentConnected>() is var c
+            ? new { serverId = c.ServerId, online = true, since = c.At, agentVersion = c.AgentVersion } : null),
+        EventTypes.AgentDisconnected => Json("agent", envelope.Read<AgentDisconnected>() is var d
+            ? new { serverId = d.ServerId, online = false, reason = d.Reason } : null),
+        EventTypes.MetricsReported => Json("metrics", envelope.Read<MetricsReported>().Snapshot is var s
+            ? new { serverId = s.ServerId, at = s.At, summary = MetricsSummary.Format(s), samples = s.Samples.Select(x => new { name = x.Name, labels = x.Labels, value = x.Value }) } : null),
+        EventTypes.CommandDispatched or EventTypes.CommandStarted or EventTypes.CommandCompleted or EventTypes.CommandFailed or EventTypes.CommandWaiting =>
+            Json("command", new { type = envelope.Type, commandId = envelope.Payload.GetProperty("commandId").GetString(), serverId = envelope.Key }),
+        ApprovalEventTypes.Requested or ApprovalEventTypes.Decided =>
+            Json("approval", new { type = envelope.Type, approvalId = envelope.Payload.GetProperty("approvalId").GetString() }),
+        _ => null,
+    };
+
+    private static LiveMessage Json(string name, object? data) => new(name, JsonSerializer.Serialize(data, ChatOpsJson.Options));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Live feed skipped an unreadable {Type} message {MessageId}: {Reason}")]
+    private partial void LogUnreadable(string type, string messageId, string reason);
+}
+
+/// <summary>A connected page: its messages, and how to leave.</summary>
+public sealed class LiveClient(ChannelReader<LiveMessage> reader, Action leave) : IDisposable
+{
+    public ChannelReader<LiveMessage> Messages { get; } = reader;
+
+    public void Dispose() => leave();
+}
