@@ -203,6 +203,17 @@ public sealed class KafkaReplayer
                 continue;
             }
 
+            if (plan[partition].SkipBefore is { } skipBefore)
+            {
+                if (record.Message.Timestamp.UtcDateTime < skipBefore.UtcDateTime)
+                {
+                    continue;
+                }
+
+                // From the first record at or after the time on, everything is replayed, as with the time index.
+                plan[partition] = plan[partition] with { SkipBefore = null };
+            }
+
             onRecord(record);
             records++;
             if (!RecordCodec.TryRead(record, out _, out _))
@@ -252,7 +263,8 @@ public sealed class KafkaReplayer
         Metadata metadata;
         try
         {
-            metadata = admin.GetMetadata(topic, _options.AdminTimeout);
+            // All topics: asking for one by name lets brokers with auto-creation on create it.
+            metadata = admin.GetMetadata(_options.AdminTimeout);
         }
         catch (KafkaException ex)
         {
