@@ -4,6 +4,7 @@ using ChatOps.Server.Hosting;
 // chatops: one binary for every mode. With no configuration it runs every module in one process
 // on in-process adapters and SQLite, listening on 127.0.0.1:8080, with a local agent enrolled.
 if (args is ["--healthcheck", ..]) return await Healthcheck.RunAsync(args);
+if (args is ["replay", ..]) return await ChatOps.Server.Replay.ReplayCommand.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(args);
 var settings = ChatOpsSettings.Read(builder.Configuration);
