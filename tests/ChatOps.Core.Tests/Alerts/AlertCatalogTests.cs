@@ -10,7 +10,7 @@ public sealed class AlertCatalogTests
     [Fact]
     public void The_host_catalog_offers_the_alert_commands_beside_the_others()
     {
-        Assert.Equal(["ack", "alerts", "cancel", "help", "history", "logs", "resolve", "restart", "run", "servers", "silence", "status", "whoami"],
+        Assert.Equal(["ack", "alerts", "approve", "cancel", "deny", "help", "history", "logs", "resolve", "restart", "run", "servers", "silence", "status", "whoami"],
             Catalog.All.Select(d => d.Name));
         Assert.Null(new BuiltInCatalog().Find("ack"));
     }
