@@ -337,6 +337,64 @@ public static class PostgresMigrations
         CREATE INDEX ix_notification_outbox_due ON notification_outbox (next_attempt_at, id) WHERE state = 'pending';
         """);
 
+    /// <summary>
+    /// Sign-in and access control: local password hashes, permission rules, per-command policies
+    /// and approvals of high-risk commands. The SQLite store's migration 004 in PostgreSQL's types.
+    /// </summary>
+    public static readonly PostgresMigration Access = new(4, "access", """
+        CREATE TABLE user_passwords (
+            user_id       text COLLATE "C" NOT NULL PRIMARY KEY REFERENCES users (id),
+            password_hash text NOT NULL,
+            updated_at    timestamptz NOT NULL
+        );
+
+        -- Role, command and target are compared and sorted like ids: by code point.
+        CREATE TABLE permission_rules (
+            id         text COLLATE "C" NOT NULL PRIMARY KEY,
+            role       text COLLATE "C" NOT NULL,
+            command    text COLLATE "C" NOT NULL,
+            target     text COLLATE "C" NOT NULL,
+            created_at timestamptz NOT NULL,
+            created_by text NOT NULL
+        );
+        CREATE INDEX ix_permission_rules_command ON permission_rules (command);
+
+        -- One row per command an admin changed: its risk override and whether its rules are custom.
+        CREATE TABLE command_policies (
+            command      text COLLATE "C" NOT NULL PRIMARY KEY,
+            risk         text NULL CHECK (risk IN ('low', 'high')),
+            custom_rules boolean NOT NULL DEFAULT false,
+            updated_at   timestamptz NOT NULL
+        );
+
+        -- Decisions are conditional UPDATEs out of 'pending'; the id is the request id.
+        CREATE TABLE approvals (
+            id                     text COLLATE "C" NOT NULL PRIMARY KEY,
+            request_id             text COLLATE "C" NOT NULL,
+            command_name           text NOT NULL,
+            target                 text NOT NULL,
+            action                 text NULL,
+            servers                jsonb NOT NULL,
+            fingerprint            text COLLATE "C" NOT NULL,
+            text                   text NOT NULL,
+            requester_user_id      text COLLATE "C" NOT NULL,
+            requester_identity     text NOT NULL,
+            requester_display_name text NOT NULL,
+            reply_to               jsonb NOT NULL,
+            state                  text NOT NULL CHECK (state IN ('pending', 'approved', 'denied', 'expired', 'cancelled')),
+            requested_at           timestamptz NOT NULL,
+            expires_at             timestamptz NOT NULL,
+            decided_by_user_id     text COLLATE "C" NULL,
+            decided_by_name        text NULL,
+            decided_at             timestamptz NULL,
+            reason                 text NULL
+        );
+        -- The expiry sweep reads only pending approvals.
+        CREATE INDEX ix_approvals_pending_expires_at ON approvals (expires_at) WHERE state = 'pending';
+        CREATE INDEX ix_approvals_state_requested_at ON approvals (state, requested_at, id);
+        CREATE INDEX ix_approvals_requested_at ON approvals (requested_at, id);
+        """);
+
     /// <summary>Every migration of this build, ascending.</summary>
-    public static readonly IReadOnlyList<PostgresMigration> All = [Initial, Metrics, Alerting];
+    public static readonly IReadOnlyList<PostgresMigration> All = [Initial, Metrics, Alerting, Access];
 }

@@ -15,7 +15,8 @@ public static class PostgresStoreExtensions
     /// <summary>
     /// The PostgreSQL store (<c>ChatOps:Store=postgres</c>): the six store ports, the five alerting
     /// store ports (<see cref="IAlertStore"/>, <see cref="IAlertRuleStore"/>, <see cref="ISilenceStore"/>,
-    /// <see cref="INotificationLedger"/>, <see cref="INotificationOutbox"/>) and
+    /// <see cref="INotificationLedger"/>, <see cref="INotificationOutbox"/>), the three access ports
+    /// (<see cref="IPolicyStore"/>, <see cref="IApprovalStore"/>, <see cref="IUserAccountStore"/>) and
     /// <see cref="IMetricsStore"/> as singletons over pooled <see cref="PostgresDataSources"/>, the
     /// <see cref="PostgresMetricsIngestor"/>, <see cref="PostgresMetricsMaintenance"/>,
     /// <see cref="PostgresHealthProbe"/>, and a hosted service that migrates the schema at
@@ -50,6 +51,10 @@ public static class PostgresStoreExtensions
         services.TryAddSingleton<ISilenceStore>(sp => new PostgresSilenceStore(sp.GetRequiredService<PostgresDataSources>()));
         services.TryAddSingleton<INotificationLedger>(sp => new PostgresNotificationLedger(sp.GetRequiredService<PostgresDataSources>()));
         services.TryAddSingleton<INotificationOutbox>(sp => new PostgresNotificationOutbox(sp.GetRequiredService<PostgresDataSources>()));
+
+        services.TryAddSingleton<IPolicyStore>(sp => new PostgresPolicyStore(sp.GetRequiredService<PostgresDataSources>()));
+        services.TryAddSingleton<IApprovalStore>(sp => new PostgresApprovalStore(sp.GetRequiredService<PostgresDataSources>()));
+        services.TryAddSingleton<IUserAccountStore>(sp => new PostgresUserAccountStore(sp.GetRequiredService<PostgresDataSources>()));
 
         services.TryAddSingleton<IMetricsStore>(sp => new PostgresMetricsStore(sp.GetRequiredService<PostgresDataSources>()));
         services.TryAddSingleton(sp => new PostgresMetricsMaintenance(sp.GetRequiredService<PostgresDataSources>()));

@@ -17,6 +17,7 @@ public sealed class PostgresStoreExtensionsTests(PostgresServerFixture server) :
         typeof(IServerStore), typeof(IAgentCredentialStore), typeof(ICommandStore), typeof(IAuditStore),
         typeof(IUserStore), typeof(IChatThreadStore), typeof(IMetricsStore), typeof(IAlertStore), typeof(IAlertRuleStore),
         typeof(ISilenceStore), typeof(INotificationLedger), typeof(INotificationOutbox),
+        typeof(IPolicyStore), typeof(IApprovalStore), typeof(IUserAccountStore),
     ];
 
     private TestSchema _schema = null!;
