@@ -67,6 +67,9 @@ public sealed class BenchServer : IAsyncDisposable
         return Path.Combine(root, "src", project, "bin", configuration, "net10.0", file);
     }
 
+    public static string TestSupportBinary(string project, string file) =>
+        Binary(project, file).Replace(Path.Combine("src", project), Path.Combine("tests", project), StringComparison.Ordinal);
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -9,6 +9,8 @@ var scenarios = new Dictionary<string, Func<BenchArgs, Task>>
     ["roundtrip"] = RoundTripScenario.RunAsync,
     ["router"] = RouterThroughputScenario.RunAsync,
     ["store"] = StoreScenario.RunAsync,
+    ["redis-lock"] = RedisLockScenario.RunAsync,
+    ["kafka-bus"] = KafkaBusScenario.RunAsync,
 };
 
 var bench = BenchArgs.Parse(args);
