@@ -29,6 +29,7 @@ public sealed class SilenceAndEscalationTests
 
         await h.AdvanceAsync(TimeSpan.FromMinutes(1));
         await h.Channel.WaitForRootAsync(alert.Id);
+        await h.SettleAsync(alert); // the plain consumer of alerts-topic has caught up too
         Assert.Null((await h.ActiveAsync()).SilencedBy);
         Assert.Single(h.EventsOf(AlertEventTypes.Fired));
     }

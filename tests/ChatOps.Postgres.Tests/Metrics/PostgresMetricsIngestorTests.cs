@@ -39,6 +39,9 @@ public sealed class PostgresMetricsIngestorTests : IAsyncLifetime
         full.Store();
 
         await _ingestor.EnqueueAsync(Cpu("web-1", H0.AddSeconds(1), 1));
+        // Move the clock only once the ingestor waits on its flush timer (a whole interval from now);
+        // advancing earlier would arm that timer after the move, and it would never fire.
+        while (await _timers.NextTimerAsync() != TimeSpan.FromSeconds(1)) { }
         Assert.False(_store.Calls.TryPeek(out _));
         _time.Advance(TimeSpan.FromMilliseconds(999));
         Assert.False(_store.Calls.TryPeek(out _));
