@@ -48,8 +48,9 @@ public sealed class BenchServer : IAsyncDisposable
                 using var ready = await server.Http.GetAsync("/readyz");
                 if (ready.IsSuccessStatusCode) break;
             }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !process.HasExited)
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
             {
+                // not listening yet (or exited: reported just below with its output)
             }
 
             if (DateTime.UtcNow > deadline || process.HasExited) throw new InvalidOperationException("chatops did not start:\n" + process.Output);

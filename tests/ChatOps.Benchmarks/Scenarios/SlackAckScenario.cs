@@ -52,7 +52,15 @@ public static class SlackAckScenario
         var baseline = new Latencies($"bare ASP.NET Core POST (c={args.Concurrency})");
         await baseline.RunAsync(args.Requests, args.Concurrency, Bare);
         var ack = new Latencies($"slack slash command ack (c={args.Concurrency})");
-        await ack.RunAsync(args.Requests, args.Concurrency, Slack);
+        try
+        {
+            await ack.RunAsync(args.Requests, args.Concurrency, Slack);
+        }
+        catch (HttpRequestException)
+        {
+            Console.Error.WriteLine(server.Output[^Math.Min(4000, server.Output.Length)..]);
+            throw;
+        }
 
         Console.WriteLine(baseline.Line());
         Console.WriteLine(ack.Line());
