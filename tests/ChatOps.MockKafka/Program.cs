@@ -1,5 +1,5 @@
 using System.Globalization;
-using ChatOps.MockKafka;
+using ChatOps.Kafka.Tests.Support;
 
 // A test-support process: a librdkafka mock Kafka cluster on loopback with the five ChatOps topics.
 // Prints "bootstrap.servers=<list>" on one line, then lives until stdin closes (its parent ended).
@@ -22,7 +22,7 @@ for (var i = 0; i < args.Length; i++)
     return 2;
 }
 
-using var cluster = MockCluster.Start(brokers);
+using var cluster = MockKafkaCluster.Start(brokers);
 foreach (var topic in topics)
 {
     cluster.CreateTopic(topic, Partitions, Math.Min(ReplicationFactor, brokers));
