@@ -20,6 +20,7 @@ public sealed class ChatOpsMeter : IDisposable
         RateLimited = _meter.CreateCounter<long>("chatops_rate_limited_total", description: "Requests refused by a rate limit, by endpoint");
         ChatApiErrors = _meter.CreateCounter<long>("chatops_chat_api_errors_total", description: "Failed calls to chat platforms' APIs, by platform");
         DeadLetters = _meter.CreateCounter<long>("chatops_dead_letters_total", description: "Bus messages parked on a dead-letter topic");
+        ChatRateLimitWaits = _meter.CreateHistogram<double>("chatops_chat_rate_limit_wait_seconds", "s", "Time spent waiting on chat platforms' rate limits (Retry-After), by platform");
     }
 
     public Counter<long> CommandsFinished { get; }
@@ -28,6 +29,9 @@ public sealed class ChatOpsMeter : IDisposable
     public Counter<long> RateLimited { get; }
     public Counter<long> ChatApiErrors { get; }
     public Counter<long> DeadLetters { get; }
+
+    /// <summary>Waits imposed by a chat platform (HTTP 429 Retry-After, or our own pacing), tagged <c>platform</c>.</summary>
+    public Histogram<double> ChatRateLimitWaits { get; }
 
     /// <summary>Registers a gauge read at scrape time (e.g. agents connected to this node).</summary>
     public void ObserveGauge(string name, string description, Func<long> read) =>
