@@ -6,13 +6,15 @@ using ChatOps.Core.Chat.Web;
 using ChatOps.Core.Events;
 using ChatOps.Core.Identity;
 using ChatOps.Core.Ports;
+using ChatOps.Server.Admin;
 using ChatOps.Server.Auth;
 
 namespace ChatOps.Server.Alerts;
 
 /// <summary>
-/// <c>/api/alerts</c>: alerts with their threads, the rules in force, current silences (API key,
-/// any role: read-only). Changes go through chat commands and the service methods the admin page uses.
+/// <c>/api/alerts</c>: alerts with their threads, the rules in force, current silences (any role may
+/// read). Rules are changed by admins (<see cref="AlertRuleEndpoints"/>), silences by whoever may use the
+/// <c>silence</c> command (<see cref="SilenceEndpoints"/>); alerts themselves through chat commands.
 /// </summary>
 public static class AlertEndpoints
 {
@@ -22,6 +24,8 @@ public static class AlertEndpoints
         app.MapGet("/api/alerts/rules", RulesAsync);
         app.MapGet("/api/alerts/silences", SilencesAsync);
         app.MapGet("/api/alerts/{id}", GetAsync);
+        app.MapAlertRuleApi();
+        app.MapSilenceApi();
         return app;
     }
 

@@ -107,6 +107,8 @@
     const isAuditor = isAdmin || me.roles.includes("approver");
     for (const node of document.querySelectorAll("[data-admin]")) node.hidden = !isAdmin;
     for (const node of document.querySelectorAll("[data-auditor]")) node.hidden = !isAuditor;
+    // The server decides (the silence command's permission rules); this only hides a form that would be refused.
+    for (const node of document.querySelectorAll("[data-operator]")) node.hidden = !(isAdmin || me.roles.includes("operator"));
     $("nav-alerts").hidden = !(me.links && me.links.length);
     connectLive();
     show(currentView === "login" ? "dashboard" : currentView);
@@ -487,7 +489,101 @@
   $("audit-form").addEventListener("submit", (e) => { e.preventDefault(); loadAudit().catch((err) => notice(err.message, true)); });
 
   // --- alerts (pages of the alerts module, when present) ----------------------------------
+  const COMPARATORS = { greater_than: ">", greater_or_equal: ">=", less_than: "<", less_or_equal: "<=" };
+
   async function loadAlerts() {
+    const current = latest("alerts");
+    const [rules, silences] = await Promise.all([api("GET", "/api/alerts/rules"), api("GET", "/api/alerts/silences")]);
+    if (!current()) return;
+    renderAlertRules(rules);
+    renderSilences(silences);
+    renderAlertLinks();
+  }
+
+  function renderAlertRules(rules) {
+    const isAdmin = me.roles.includes("admin");
+    const body = clear($("alert-rule-list"));
+    if (rules.length === 0) body.appendChild(el("tr", {}, el("td", { colspan: 7, className: "muted" }, "No alert rules yet.")));
+    for (const item of rules) {
+      const r = item.rule;
+      const condition = r.threshold !== undefined
+        ? r.metric + " " + (COMPARATORS[r.comparator] || r.comparator) + " " + r.threshold + (r.for && r.for !== "00:00:00" ? " for " + r.for : "")
+        : r.metric + (r.anomaly ? " anomaly" : " no data");
+      const fromFile = item.source === "file";
+      const remove = isAdmin && !fromFile
+        ? el("button", { type: "button", className: "link", onclick: () => deleteAlertRule(r.name) }, "delete") : "";
+      body.appendChild(el("tr", { dataset: { alertRule: r.name } },
+        el("td", {}, el("code", {}, r.name)),
+        el("td", {}, el("code", {}, condition)),
+        el("td", {}, r.target),
+        el("td", {}, r.severity),
+        el("td", {}, (r.routes || []).map((route) => route.platform + ":" + route.channel).join(", ")),
+        el("td", { className: "source" }, fromFile ? "rules file (read-only)" : "admin page / API"),
+        el("td", {}, remove)));
+    }
+  }
+
+  function renderSilences(silences) {
+    const mayEnd = me.roles.includes("admin") || me.roles.includes("operator");
+    const body = clear($("silence-list"));
+    if (silences.length === 0) body.appendChild(el("tr", {}, el("td", { colspan: 8, className: "muted" }, "No current silences.")));
+    for (const s of silences) {
+      body.appendChild(el("tr", { dataset: { silence: s.id } },
+        el("td", {}, el("code", {}, s.id)),
+        el("td", {}, el("code", {}, s.target)),
+        el("td", {}, s.rule || "*"),
+        el("td", {}, when(s.startsAt)),
+        el("td", {}, when(s.endsAt)),
+        el("td", {}, s.createdBy),
+        el("td", {}, s.comment || ""),
+        el("td", {}, mayEnd ? el("button", { type: "button", className: "link", onclick: () => endSilence(s.id) }, "end") : "")));
+    }
+  }
+
+  async function alertEdit(call) {
+    try { notice((await call()).message); } catch (err) { notice(err.message, true); return false; }
+    await loadAlerts().catch((err) => notice(err.message, true));
+    return true;
+  }
+
+  function deleteAlertRule(name) {
+    if (!window.confirm("Delete the alert rule " + name + "?")) return;
+    alertEdit(() => api("DELETE", "/api/alerts/rules/" + encodeURIComponent(name)));
+  }
+
+  const endSilence = (id) => alertEdit(() => api("DELETE", "/api/alerts/silences/" + encodeURIComponent(id)));
+
+  $("alert-rule-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const rule = {
+      name: $("alert-rule-name").value.trim(),
+      metric: $("alert-rule-metric").value.trim(),
+      comparator: $("alert-rule-comparator").value,
+      threshold: $("alert-rule-threshold").value.trim(),
+      target: $("alert-rule-target").value.trim() || "*",
+      severity: $("alert-rule-severity").value,
+    };
+    const duration = $("alert-rule-for").value.trim();
+    if (duration) rule.for = duration;
+    const route = $("alert-rule-route").value.trim();
+    if (route) {
+      const colon = route.indexOf(":");
+      rule.routes = [colon > 0 ? { platform: route.substring(0, colon), channel: route.substring(colon + 1) } : { platform: route, channel: "" }];
+    }
+    if (await alertEdit(() => api("POST", "/api/alerts/rules", rule))) $("alert-rule-form").reset();
+  });
+
+  $("silence-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const silence = { target: $("silence-target").value.trim(), duration: $("silence-duration").value.trim() };
+    const rule = $("silence-rule").value.trim();
+    const comment = $("silence-comment").value.trim();
+    if (rule) silence.rule = rule;
+    if (comment) silence.comment = comment;
+    if (await alertEdit(() => api("POST", "/api/alerts/silences", silence))) $("silence-form").reset();
+  });
+
+  function renderAlertLinks() {
     const links = clear($("alert-links"));
     for (const path of me.links || []) {
       links.appendChild(el("button", { type: "button", onclick: async () => {

@@ -8,8 +8,9 @@ namespace ChatOps.Server.Tests.Browser;
 /// <summary>
 /// The admin page in real headless Chromium against the real server on a loopback port: sign in,
 /// enrol a server and watch its (real, in-process) agent come online by push, run a command from the
-/// console and see its output, see hostile output stay text, find the audit entry, and keep a
-/// screenshot of the dashboard in tests/.artifacts/.
+/// console and see its output, see hostile output stay text, find the audit entry, create an alert rule
+/// and a silence from the alerts view, and keep screenshots of the dashboard and the alerts view in
+/// tests/.artifacts/.
 /// </summary>
 public sealed class AdminPageBrowserTests : IAsyncLifetime
 {
@@ -103,6 +104,32 @@ public sealed class AdminPageBrowserTests : IAsyncLifetime
             Nav(view);
             b.Until(d => d.FindElements(By.CssSelector(filled)).Count > 0, $"the {view} view filled");
         }
+
+        // An alert rule and a silence created through the page are listed (the silence's hostile comment as text).
+        Nav("alerts");
+        b.Type("#alert-rule-name", "cpu-browser");
+        b.Type("#alert-rule-metric", "cpu_percent");
+        b.Type("#alert-rule-threshold", "85");
+        b.Type("#alert-rule-for", "5m");
+        b.Type("#alert-rule-target", "role:web");
+        b.Type("#alert-rule-route", "web:ops");
+        b.Find("#alert-rule-form button[type=submit]").Click();
+        var ruleRow = b.Until(d => d.FindElement(By.CssSelector("#alert-rule-list tr[data-alert-rule='cpu-browser']")).Text is { Length: > 0 } text ? text : null, "the new alert rule listed")!;
+        Assert.Contains("cpu_percent > 85", ruleRow);
+        Assert.Contains("role:web", ruleRow);
+        Assert.Contains("web:ops", ruleRow);
+        Assert.Equal(85, _app.Get<ChatOps.Core.Alerts.Rules.AlertRuleSet>().Find("cpu-browser")?.Threshold);
+
+        b.Type("#silence-target", "web-7");
+        b.Type("#silence-duration", "2h");
+        b.Type("#silence-comment", Payload);
+        b.Find("#silence-form button[type=submit]").Click();
+        var silenceRow = b.Until(d => d.FindElements(By.CssSelector("#silence-list tr[data-silence]")).SingleOrDefault(), "the new silence listed")!;
+        Assert.Contains(Payload, silenceRow.Text);
+        Assert.Empty(b.Driver.FindElements(By.CssSelector("#silence-list img, #silence-list script")));
+        Assert.Equal(true, b.Driver.ExecuteScript("return window.__xss === undefined;"));
+        var alertsShot = Path.Combine(ArtifactsFolder(), "admin-alerts.png");
+        b.Driver.GetScreenshot().SaveAsFile(alertsShot);
 
         Assert.Empty(b.ScriptErrors());
 
