@@ -31,6 +31,8 @@ public static partial class AdminComposition
         services.Configure<ApprovalOptions>(o => o.Expiry = auth.ApprovalExpiry);
         // Answers carry agent output and chat text: escape < > & ' " too, so no JSON answer ever holds markup.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.Default);
+        if (settings.State == "redis") services.AddRedisLiveSubscriptions();
+        else services.AddInMemoryLiveSubscriptions();
         services.AddSingleton<LiveFeed>();
         if (settings.Runs("web")) services.AddHostedService(sp => sp.GetRequiredService<LiveFeed>());
         services.AddHostedService<SigningKeyWarning>();

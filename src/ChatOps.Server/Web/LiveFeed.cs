@@ -17,13 +17,15 @@ public sealed record LiveMessage(string Event, string Data);
 /// disconnections (events-topic), metrics (metrics-topic) and command and approval steps
 /// (commands-topic) in a consumer group of its own, and pushes a small JSON message to every page
 /// connected to it. Nothing is polled. Events older than the node's start are skipped (a new group
-/// on Kafka starts at the earliest retained message).
+/// on Kafka starts at the earliest retained message). A page may watch only some servers: messages
+/// about servers no page here watches are dropped before any work is done on them (metrics are most
+/// of the traffic), and each page receives only its servers' messages.
 /// </summary>
 public sealed partial class LiveFeed(IEventBus bus, TimeProvider time, ILogger<LiveFeed> logger) : IHostedService
 {
     public const int MaxPendingPerClient = 256;
 
-    private readonly ConcurrentDictionary<long, Channel<LiveMessage>> _clients = new();
+    private readonly ConcurrentDictionary<long, Watcher> _clients = new();
     private readonly List<IAsyncDisposable> _subscriptions = [];
     private long _nextClient;
     private DateTimeOffset _startedAt;
@@ -41,16 +43,16 @@ public sealed partial class LiveFeed(IEventBus bus, TimeProvider time, ILogger<L
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         foreach (var subscription in _subscriptions) await subscription.DisposeAsync();
-        foreach (var client in _clients.Values) client.Writer.TryComplete();
+        foreach (var client in _clients.Values) client.Channel.Writer.TryComplete();
     }
 
-    /// <summary>Adds a page; dispose the returned handle when it disconnects.</summary>
-    public LiveClient Join()
+    /// <summary>Adds a page watching <paramref name="servers"/> (null: every server); dispose the returned handle when it disconnects.</summary>
+    public LiveClient Join(IReadOnlySet<string>? servers = null)
     {
         // A slow page loses its oldest updates rather than holding up the feed or memory.
         var channel = Channel.CreateBounded<LiveMessage>(new BoundedChannelOptions(MaxPendingPerClient) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         var id = Interlocked.Increment(ref _nextClient);
-        _clients[id] = channel;
+        _clients[id] = new Watcher(channel, servers);
         return new LiveClient(channel.Reader, () =>
         {
             _clients.TryRemove(id, out _);
@@ -61,10 +63,13 @@ public sealed partial class LiveFeed(IEventBus bus, TimeProvider time, ILogger<L
     internal Task HandleAsync(Envelope envelope, CancellationToken cancellationToken)
     {
         if (envelope.OccurredAt < _startedAt || _clients.IsEmpty) return Task.CompletedTask;
+        var serverId = ServerOf(envelope);
+        if (serverId is not null && !_clients.Values.Any(c => c.Watches(serverId))) return Task.CompletedTask;
         try
         {
             if (ToMessage(envelope) is { } message)
-                foreach (var client in _clients.Values) client.Writer.TryWrite(message);
+                foreach (var client in _clients.Values)
+                    if (serverId is null || client.Watches(serverId)) client.Channel.Writer.TryWrite(message);
         }
         catch (JsonException ex)
         {
@@ -73,6 +78,15 @@ public sealed partial class LiveFeed(IEventBus bus, TimeProvider time, ILogger<L
 
         return Task.CompletedTask;
     }
+
+    /// <summary>Which server a message is about, from its key (no parsing), or null for messages about no server (approvals).</summary>
+    private static string? ServerOf(Envelope envelope) => envelope.Type switch
+    {
+        // Metrics and commands are keyed by server id; agent events by the server id too (events-topic's entity).
+        EventTypes.MetricsReported or EventTypes.AgentConnected or EventTypes.AgentDisconnected => envelope.Key,
+        EventTypes.CommandDispatched or EventTypes.CommandStarted or EventTypes.CommandCompleted or EventTypes.CommandFailed or EventTypes.CommandWaiting => envelope.Key,
+        _ => null,
+    };
 
     private static LiveMessage? ToMessage(Envelope envelope) => envelope.Type switch
     {
@@ -93,6 +107,12 @@ public sealed partial class LiveFeed(IEventBus bus, TimeProvider time, ILogger<L
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Live feed skipped an unreadable {Type} message {MessageId}: {Reason}")]
     private partial void LogUnreadable(string type, string messageId, string reason);
+}
+
+/// <summary>A page's queue and the servers it watches (null: all).</summary>
+internal sealed record Watcher(Channel<LiveMessage> Channel, IReadOnlySet<string>? Servers)
+{
+    public bool Watches(string serverId) => Servers is null || Servers.Contains(serverId);
 }
 
 /// <summary>A connected page: its messages, and how to leave.</summary>
