@@ -1,7 +1,8 @@
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace ChatOps.Server.Auth;
 
@@ -9,9 +10,10 @@ namespace ChatOps.Server.Auth;
 public sealed record AccessTokenClaims(string UserId, string SessionId, DateTimeOffset ExpiresAt);
 
 /// <summary>
-/// Short-lived access tokens as compact JWTs (RFC 7519) signed with HMAC-SHA256, and the CSRF token
-/// of a session. Only <c>HS256</c> with a known <c>kid</c> is accepted (no <c>alg=none</c>, no
-/// algorithm switching); signatures are compared in constant time.
+/// Short-lived access tokens as compact JWTs (RFC 7519) signed with HMAC-SHA256, written and checked by
+/// Microsoft.IdentityModel's <see cref="JsonWebTokenHandler"/>, and the CSRF token of a session. Only
+/// <c>HS256</c> with a known <c>kid</c> is accepted (no <c>alg=none</c>, no algorithm switching, no
+/// trying every key); issuer, audience and lifetime are checked with <see cref="ClockSkew"/> of slack.
 /// </summary>
 /// <remarks>
 /// Key rotation: set the new key as <c>ChatOps:Auth:SigningKey</c> and the old one in
@@ -22,65 +24,96 @@ public sealed record AccessTokenClaims(string UserId, string SessionId, DateTime
 public sealed class AccessTokens
 {
     public const string Issuer = "chatops";
+
+    /// <summary>The <c>aud</c> of access tokens: this API, so a token minted for something else with the same key does not pass.</summary>
+    public const string Audience = "chatops-api";
+
+    public const string SessionClaim = "sid";
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private const int MaxTokenLength = 4096;
-    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = null,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        MaxDepth = 4,
-        AllowDuplicateProperties = false,
-    };
 
     private readonly AuthSettings _settings;
     private readonly TimeProvider _time;
-    private readonly (string Kid, byte[] Key) _current;
-    private readonly Dictionary<string, byte[]> _verifying;
+    private readonly SymmetricSecurityKey _current;
+    private readonly SigningCredentials _signing;
+    private readonly TokenValidationParameters _validation;
+    private readonly IReadOnlyList<byte[]> _csrfKeys;
+    private readonly JsonWebTokenHandler _handler = new()
+    {
+        MaximumTokenSizeInBytes = MaxTokenLength,
+        // Claims keep their JWT names (sub, sid), not the WS-* URIs .NET maps them to by default.
+        MapInboundClaims = false,
+        // Times come from our clock (tests move it), not from DateTime.UtcNow.
+        SetDefaultTimesOnTokenCreation = false,
+    };
 
     public AccessTokens(AuthSettings settings, TimeProvider time)
     {
         _settings = settings;
         _time = time;
-        _current = (KeyId(settings.SigningKey), settings.SigningKey);
-        _verifying = new Dictionary<string, byte[]>(StringComparer.Ordinal) { [_current.Kid] = _current.Key };
-        foreach (var key in settings.PreviousSigningKeys) _verifying.TryAdd(KeyId(key), key);
+        _current = Key(settings.SigningKey);
+        _signing = new SigningCredentials(_current, SecurityAlgorithms.HmacSha256);
+        _csrfKeys = [settings.SigningKey, .. settings.PreviousSigningKeys];
+        var keys = new Dictionary<string, SecurityKey>(StringComparer.Ordinal) { [_current.KeyId] = _current };
+        foreach (var previous in settings.PreviousSigningKeys) keys.TryAdd(Key(previous).KeyId, Key(previous));
+        _validation = new TokenValidationParameters
+        {
+            ValidIssuer = Issuer,
+            ValidateIssuer = true,
+            ValidAudience = Audience,
+            ValidateAudience = true,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ClockSkew = ClockSkew,
+            LifetimeValidator = ValidLifetime,
+            ValidateIssuerSigningKey = true,
+            IssuerSigningKeys = keys.Values,
+            // Only the key the token names: a token without a known kid fails instead of being tried against every key.
+            TryAllIssuerSigningKeys = false,
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ValidTypes = ["JWT"],
+        };
     }
 
     public string Issue(string userId, string sessionId, out DateTimeOffset expiresAt)
     {
         var now = _time.GetUtcNow();
         expiresAt = now + _settings.AccessTokenLifetime;
-        var header = Encode(JsonSerializer.SerializeToUtf8Bytes(new Header("HS256", "JWT", _current.Kid), Json));
-        var payload = Encode(JsonSerializer.SerializeToUtf8Bytes(new Payload(Issuer, userId, sessionId, now.ToUnixTimeSeconds(), expiresAt.ToUnixTimeSeconds(), Guid.NewGuid().ToString("N")), Json));
-        var signed = header + "." + payload;
-        return signed + "." + Encode(HMACSHA256.HashData(_current.Key, Encoding.ASCII.GetBytes(signed)));
+        return _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = Audience,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = expiresAt.UtcDateTime,
+            Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Sub, userId), new Claim(SessionClaim, sessionId)]),
+            Claims = new Dictionary<string, object> { [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N") },
+            SigningCredentials = _signing,
+            TokenType = "JWT",
+        });
     }
 
-    /// <summary>The claims of a valid token, or null (malformed, unknown key, bad signature, expired, wrong issuer).</summary>
-    public AccessTokenClaims? Validate(string? token)
+    /// <summary>The claims of a valid token, or null (malformed, unknown key, bad signature, wrong algorithm, expired, wrong issuer or audience).</summary>
+    public async Task<AccessTokenClaims?> ValidateAsync(string? token)
     {
         if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength) return null;
-        var parts = token.Split('.');
-        if (parts.Length != 3) return null;
-        try
-        {
-            var header = JsonSerializer.Deserialize<Header>(Decode(parts[0]), Json);
-            if (header is not { Alg: "HS256" } || header.Kid is null || !_verifying.TryGetValue(header.Kid, out var key)) return null;
-            var expected = HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]));
-            if (!CryptographicOperations.FixedTimeEquals(expected, Decode(parts[2]))) return null;
-
-            var payload = JsonSerializer.Deserialize<Payload>(Decode(parts[1]), Json);
-            if (payload is null || payload.Iss != Issuer || string.IsNullOrEmpty(payload.Sub) || string.IsNullOrEmpty(payload.Sid)) return null;
-            var now = _time.GetUtcNow();
-            var expires = DateTimeOffset.FromUnixTimeSeconds(payload.Exp);
-            if (expires <= now - ClockSkew || DateTimeOffset.FromUnixTimeSeconds(payload.Iat) > now + ClockSkew) return null;
-            return new AccessTokenClaims(payload.Sub, payload.Sid, expires);
-        }
-        catch (Exception ex) when (ex is JsonException or FormatException or ArgumentOutOfRangeException)
-        {
-            return null;
-        }
+        var result = await _handler.ValidateTokenAsync(token, _validation);
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt) return null;
+        if (!jwt.TryGetPayloadValue<string>(JwtRegisteredClaimNames.Sub, out var userId) || string.IsNullOrEmpty(userId)) return null;
+        if (!jwt.TryGetPayloadValue<string>(SessionClaim, out var sessionId) || string.IsNullOrEmpty(sessionId)) return null;
+        // A token from the future is someone else's clock or a forgery: refuse it like the lifetime check does.
+        if (jwt.IssuedAt > _time.GetUtcNow().UtcDateTime + ClockSkew) return null;
+        return new AccessTokenClaims(userId, sessionId, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero));
     }
+
+    private bool ValidLifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        return expires is { } end && end > now - ClockSkew && (notBefore is not { } start || start <= now + ClockSkew);
+    }
+
+    private static SymmetricSecurityKey Key(byte[] key) => new(key) { KeyId = KeyId(key) };
 
     /// <summary>The CSRF token of a session: an HMAC of its id, so it cannot be guessed or planted from another site.</summary>
     public string CsrfTokenFor(string sessionId) =>
@@ -89,7 +122,7 @@ public sealed class AccessTokens
     public bool IsValidCsrf(string sessionId, string? presented)
     {
         if (string.IsNullOrEmpty(presented) || presented.Length > 128) return false;
-        foreach (var key in _verifying.Values)
+        foreach (var key in _csrfKeys)
         {
             var expected = Encoding.ASCII.GetBytes(Encode(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes("csrf:" + sessionId))));
             if (CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(presented))) return true;
@@ -108,17 +141,4 @@ public sealed class AccessTokens
         padded += (padded.Length % 4) switch { 2 => "==", 3 => "=", 0 => "", _ => throw new FormatException("bad base64url length") };
         return Convert.FromBase64String(padded);
     }
-
-    private sealed record Header(
-        [property: JsonPropertyName("alg")] string? Alg,
-        [property: JsonPropertyName("typ")] string? Typ,
-        [property: JsonPropertyName("kid")] string? Kid);
-
-    private sealed record Payload(
-        [property: JsonPropertyName("iss")] string? Iss,
-        [property: JsonPropertyName("sub")] string? Sub,
-        [property: JsonPropertyName("sid")] string? Sid,
-        [property: JsonPropertyName("iat")] long Iat,
-        [property: JsonPropertyName("exp")] long Exp,
-        [property: JsonPropertyName("jti")] string? Jti);
 }

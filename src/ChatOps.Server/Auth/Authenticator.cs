@@ -36,7 +36,7 @@ public sealed class Authenticator(UserDirectory users, AccessTokens tokens, ISes
 
     private async Task<ApiCaller?> FromAccessTokenAsync(string token, AuthMethod method, CancellationToken cancellationToken)
     {
-        if (tokens.Validate(token) is not { } claims) return null;
+        if (await tokens.ValidateAsync(token) is not { } claims) return null;
         if (await sessions.GetAsync(claims.UserId, claims.SessionId, cancellationToken) is null) return null;
         var user = await users.GetAsync(claims.UserId, cancellationToken);
         return user is null ? null : new ApiCaller(user, "local:" + user.Id, method, SessionId: claims.SessionId);
