@@ -57,7 +57,10 @@ public sealed partial class LocalAgentHost(
             StatePath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(settings.SqlitePath)) ?? ".", "local-agent-state.json"),
         };
         LogStarting(url, settings.LocalAgentAllowlist);
-        await new AgentRunner(options, loggerFactory, time).RunAsync(stoppingToken);
+        // Stop the agent as soon as the host starts stopping, not when this service's turn comes:
+        // its open WebSocket would otherwise hold Kestrel's shutdown until the timeout.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
+        await new AgentRunner(options, loggerFactory, time).RunAsync(stop.Token);
     }
 
     /// <summary>The loopback WebSocket address of this server's own listener.</summary>

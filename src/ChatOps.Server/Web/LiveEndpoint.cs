@@ -35,7 +35,7 @@ public static partial class LiveEndpoint
         return app;
     }
 
-    private static async Task StreamAsync(HttpContext context, LiveFeed feed, ILiveSubscriptions subscriptions, IServerStore servers, TimeProvider time, ILoggerFactory loggers)
+    private static async Task StreamAsync(HttpContext context, LiveFeed feed, ILiveSubscriptions subscriptions, IServerStore servers, TimeProvider time, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
     {
         if (context.Features.Get<ApiCaller>() is not { } caller)
         {
@@ -55,7 +55,10 @@ public static partial class LiveEndpoint
         using var client = feed.Join(watched);
         var membership = new Membership(subscriptions, servers, watched, caller.User.Id + "/" + Secrets.NewShortId(10), loggers.CreateLogger(typeof(LiveEndpoint).FullName!));
         var output = context.Response.Body;
-        var cancel = context.RequestAborted;
+        // A stream never ends by itself: end it when the host stops, or Kestrel waits its whole
+        // shutdown timeout for this request (the page reconnects by itself, see `retry:`).
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var cancel = stopping.Token;
         try
         {
             await membership.RenewAsync(cancel);

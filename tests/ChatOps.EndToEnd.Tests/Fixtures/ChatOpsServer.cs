@@ -83,6 +83,13 @@ public sealed class ChatOpsServer : IAsyncDisposable
 
     public async Task KillAsync() => await _process.KillAsync();
 
+    /// <summary>SIGTERM and wait for the exit; returns the exit code (throws TimeoutException past <paramref name="timeout"/>).</summary>
+    public async Task<int> StopGracefullyAsync(TimeSpan timeout)
+    {
+        await _process.TerminateAsync();
+        return await _process.WaitForExitAsync(timeout);
+    }
+
     private async Task WaitReadyAsync()
     {
         await Eventually.MatchAsync(async () =>
