@@ -12,6 +12,9 @@ internal enum OutboundKind
 
     /// <summary>A command card's state, PUT over the card (or posted once when the card has no id); superseded ones are skipped.</summary>
     CardUpdate,
+
+    /// <summary>A ready activity PUT over <see cref="Outbound.CardActivityId"/> (an approval card decided, an alert root).</summary>
+    Replace,
 }
 
 /// <summary>One thing to send into a conversation, in order, with a completion for callers that need the new id.</summary>
