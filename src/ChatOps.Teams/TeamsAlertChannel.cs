@@ -27,15 +27,13 @@ public sealed class TeamsAlertChannel : IAlertChannel
     private const int MaxOpened = 10_000;
 
     private readonly ConversationOutbox _outbox;
-    private readonly TeamsConnectorClient _connector;
     private readonly TeamsOptions _options;
     private readonly ExpiringSet _posted;
     private readonly ConcurrentDictionary<string, ChatRef> _opened = new(StringComparer.Ordinal);
 
-    internal TeamsAlertChannel(ConversationOutbox outbox, TeamsConnectorClient connector, TeamsOptions options, TimeProvider time)
+    internal TeamsAlertChannel(ConversationOutbox outbox, TeamsOptions options, TimeProvider time)
     {
         _outbox = outbox;
-        _connector = connector;
         _options = options;
         _posted = new ExpiringSet(time, TimeSpan.FromDays(7), 100_000);
     }
@@ -60,7 +58,16 @@ public sealed class TeamsAlertChannel : IAlertChannel
             ["activity"] = AdaptiveCards.Attachment(AdaptiveCards.Alert(card)),
         };
         if (_options.TenantId is { } tenantId) parameters["tenantId"] = tenantId;
-        var created = await _connector.CreateConversationAsync(_options.ServiceUrl, parameters, cancellationToken);
+        // Through the channel's lane: a burst of alerts starts threads under the per-thread send limits.
+        var create = new Outbound
+        {
+            Kind = OutboundKind.CreateConversation,
+            ServiceUrl = _options.ServiceUrl,
+            ConversationId = channel,
+            Activity = parameters,
+        };
+        await _outbox.Enqueue(create).WaitAsync(cancellationToken);
+        var created = create.Created ?? throw new ChatDeliveryException(Platform, "bad_response", "create conversation answered without a conversation");
 
         var extra = new Dictionary<string, string>
         {

@@ -52,8 +52,7 @@ public static class TeamsServiceCollectionExtensions
         services.AddSingleton(sp => new TeamsChatClient(sp.GetRequiredService<ConversationOutbox>(), sp.GetRequiredService<RootCards>(),
             sp.GetRequiredService<ApprovalCards>(), sp.GetRequiredService<ServiceUrls>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatClient, TeamsChatClient>(sp => sp.GetRequiredService<TeamsChatClient>()));
-        services.AddSingleton(sp => new TeamsAlertChannel(sp.GetRequiredService<ConversationOutbox>(), sp.GetRequiredService<TeamsConnectorClient>(),
-            options, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new TeamsAlertChannel(sp.GetRequiredService<ConversationOutbox>(), options, sp.GetRequiredService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAlertChannel, TeamsAlertChannel>(sp => sp.GetRequiredService<TeamsAlertChannel>()));
         return services;
     }

@@ -74,6 +74,23 @@ public sealed class CardClickTests(TeamsHost host) : IClassFixture<TeamsHost>
     }
 
     [Fact]
+    public async Task An_approve_invoke_is_decided_the_same_way_and_answered_in_the_response()
+    {
+        var conversation = NewConversation();
+        var id = await PendingApprovalAsync(conversation, requester: "root");
+        var invoke = host.Message(conversation, "invoke-approve", "", aad: TeamsHost.RootAad);
+        invoke["type"] = "invoke";
+        invoke["name"] = "adaptiveCard/action";
+        invoke["value"] = new JsonObject { ["action"] = new JsonObject { ["type"] = "Action.Execute", ["verb"] = "approve", ["data"] = new JsonObject { ["commandId"] = id } } };
+
+        using var response = await host.PostAsync(invoke, host.ValidToken());
+
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Contains($"You cannot approve your own request #{id}", (string?)body["value"], StringComparison.Ordinal);
+        Assert.Equal(ApprovalState.Pending, (await Approvals.GetAsync(id))!.State);
+    }
+
+    [Fact]
     public async Task An_approve_click_naming_something_else_than_an_id_runs_nothing()
     {
         var conversation = NewConversation();

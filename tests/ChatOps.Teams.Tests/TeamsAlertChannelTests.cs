@@ -119,6 +119,25 @@ public sealed class TeamsAlertChannelTests
     }
 
     [Fact]
+    public async Task A_burst_of_new_alerts_under_throttling_opens_every_thread_paced_under_the_per_thread_limits()
+    {
+        await using var rig = Rig();
+        var channel = rig.Get<TeamsAlertChannel>();
+        rig.BotFramework.Script((429, "2"), (412, null), (502, null), (504, null));
+
+        var threads = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
+            channel.OpenThreadAsync(Route, Card(AlertState.Firing) with { AlertId = $"burst-{i}" })));
+
+        Assert.All(threads, t => Assert.Equal(Thread, t.Channel));
+        var creates = rig.BotFramework.ConnectorRequests().Where(r => r.Path == "/v3/conversations").ToList();
+        Assert.Equal(34, creates.Count);
+        var opened = creates.Select(r => (string)FakeBotFramework.BodyOf(r)["activity"]!["attachments"]![0]!["content"]!["actions"]![0]!["data"]!["alertId"]!).ToHashSet();
+        Assert.Equal(30, opened.Count);
+        Assert.Contains(rig.Pause.Waits, w => w.Reason == PauseReason.Pacing);
+        Assert.Equal(4, rig.Pause.Waits.Count(w => w.Reason == PauseReason.Retry));
+    }
+
+    [Fact]
     public async Task A_reply_the_connector_refuses_throws_and_a_retry_of_it_is_posted()
     {
         await using var rig = Rig();
