@@ -94,7 +94,8 @@ public sealed partial class TeamsChatClient : IChatClient
         bool changed;
         lock (card) changed = card.Apply(view);
         if (changed) _ = _outbox.EnqueueCardUpdate(card, serviceUrl, thread.Channel, thread.Thread, thread.Get(RootActivityIdKey));
-        if (view.State == CommandState.AwaitingApproval)
+        // The approval notifier announces a request as one view under the approval (= request) id.
+        if (view.State == CommandState.AwaitingApproval && view.CommandId == requestId)
             return PostApprovalRequestAsync(thread, new TeamsApprovalCard(view.CommandId, view.CommandText, view.ServerId, view.RequestedBy), cancellationToken);
         return Task.CompletedTask;
     }

@@ -11,6 +11,7 @@ namespace ChatOps.EndToEnd.Tests.Teams;
 /// reported uptime crosses a rule's threshold; the alert card starts a new thread in the Teams channel
 /// (a proactive post), an Ack click (a signed activity) acknowledges it as the clicking user, and when
 /// the metric recovers (the threshold is raised in the rules file) the thread hears it with the duration.
+/// The connector throttles the first post; it is waited out, counted at <c>/metrics</c>, and nothing is lost.
 /// </summary>
 public sealed class TeamsAlertFlowTests : IAsyncLifetime
 {
@@ -42,6 +43,8 @@ public sealed class TeamsAlertFlowTests : IAsyncLifetime
     {
         await File.WriteAllTextAsync(RulesFile, Rules("0"));
         _teams = new TeamsChannelFake();
+        // The first alert thread meets a throttled connector: 429 with Retry-After, then a 502.
+        _teams.Script((429, "1"), (502, null));
         var settings = _teams.Settings(OnCallAad);
         settings["ChatOps__Teams__ServiceUrl"] = _teams.BaseUrl;
         settings["ChatOps__Teams__TenantId"] = TeamsChannelFake.Tenant;
@@ -64,7 +67,11 @@ public sealed class TeamsAlertFlowTests : IAsyncLifetime
     public async Task A_breach_opens_a_teams_thread_an_ack_click_acknowledges_it_and_recovery_resolves_it()
     {
         var created = (await _teams.WaitForAsync(c => c.Method == "POST" && c.Path == "/v3/conversations" && c.Status == 200, seconds: 60))[0];
-        Assert.Single(_teams.Calls, c => c.Path == "/v3/conversations");
+        Assert.Equal([429, 502, 200], _teams.Calls.Where(c => c.Path == "/v3/conversations").Select(c => c.Status));
+        var metrics = await _server.Http.GetStringAsync("/metrics");
+        Assert.Contains("chatops_chat_api_errors_total{error=\"429\",platform=\"teams\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("chatops_chat_api_errors_total{error=\"502\",platform=\"teams\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("chatops_chat_rate_limit_wait_seconds_count{platform=\"teams\"} 1", metrics, StringComparison.Ordinal);
         var request = created.Json;
         Assert.Equal(Channel, (string?)request["channelData"]!["channel"]!["id"]);
         var card = request["activity"]!["attachments"]![0]!["content"]!.AsObject();
@@ -113,7 +120,7 @@ public sealed class TeamsAlertFlowTests : IAsyncLifetime
             && Facts(c.Json["attachments"]![0]!["content"]!).GetValueOrDefault("State") == "resolved");
         Assert.Contains("Lasted", Facts(final[0].Json["attachments"]![0]!["content"]!).Keys);
         Assert.Single(_teams.CallsIn(thread), c => c.Method == "POST" && c.Shown.Contains("acknowledged by Olive Oncall", StringComparison.Ordinal));
-        Assert.Single(_teams.Calls, c => c.Path == "/v3/conversations");
+        Assert.Single(_teams.Calls, c => c.Path == "/v3/conversations" && c.Status == 200);
     }
 
     private static Dictionary<string, string> Facts(JsonNode card) =>
