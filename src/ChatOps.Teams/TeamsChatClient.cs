@@ -10,8 +10,8 @@ namespace ChatOps.Teams;
 /// Posts into Microsoft Teams for the notifier (platform <c>teams</c>): lifecycle lines and output as
 /// replies in the request's thread (output batched, as code blocks), and the command card updated in
 /// place with the final result. A command that waits for approval also gets an approval card
-/// (Approve / Deny) in its thread, rewritten with the decision once one is announced. Calls return once the message is queued for its conversation; the
-/// queue retries throttled sends until delivered. A reply whose dedupe key was seen already is a
+/// (Approve / Deny) in its thread, rewritten with the decision once one is announced. Calls return
+/// once the message is queued for its conversation; the queue retries throttled sends until delivered. A reply whose dedupe key was seen already is a
 /// no-op, and a thread whose serviceUrl is not trusted is refused with
 /// <see cref="ChatDeliveryException"/> before anything is sent.
 /// </summary>
