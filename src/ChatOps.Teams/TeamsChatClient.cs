@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Ports;
 using ChatOps.Teams.Internal;
@@ -8,12 +9,13 @@ namespace ChatOps.Teams;
 /// <summary>
 /// Posts into Microsoft Teams for the notifier (platform <c>teams</c>): lifecycle lines and output as
 /// replies in the request's thread (output batched, as code blocks), and the command card updated in
-/// place with the final result. Calls return once the message is queued for its conversation; the
-/// queue retries throttled sends until delivered. A reply whose dedupe key was seen already is a
+/// place with the final result. A command that waits for approval also gets an approval card
+/// (Approve / Deny) in its thread, rewritten with the decision once one is announced. Calls return
+/// once the message is queued for its conversation; the queue retries throttled sends until delivered. A reply whose dedupe key was seen already is a
 /// no-op, and a thread whose serviceUrl is not trusted is refused with
 /// <see cref="ChatDeliveryException"/> before anything is sent.
 /// </summary>
-public sealed class TeamsChatClient : IChatClient
+public sealed partial class TeamsChatClient : IChatClient
 {
     public const string PlatformName = "teams";
 
@@ -26,18 +28,16 @@ public sealed class TeamsChatClient : IChatClient
 
     private readonly ConversationOutbox _outbox;
     private readonly RootCards _cards;
-    private readonly TeamsConnectorClient _connector;
+    private readonly ApprovalCards _approvals;
     private readonly ServiceUrls _serviceUrls;
-    private readonly TeamsOptions _options;
     private readonly ExpiringSet _posted;
 
-    internal TeamsChatClient(ConversationOutbox outbox, RootCards cards, TeamsConnectorClient connector, ServiceUrls serviceUrls, TeamsOptions options, TimeProvider time)
+    internal TeamsChatClient(ConversationOutbox outbox, RootCards cards, ApprovalCards approvals, ServiceUrls serviceUrls, TimeProvider time)
     {
         _outbox = outbox;
         _cards = cards;
-        _connector = connector;
+        _approvals = approvals;
         _serviceUrls = serviceUrls;
-        _options = options;
         _posted = new ExpiringSet(time, TimeSpan.FromHours(6), 100_000);
     }
 
@@ -78,6 +78,8 @@ public sealed class TeamsChatClient : IChatClient
             });
         }
 
+        if (ApprovalDecision().Match(reply.DedupeKey) is { Success: true } decided)
+            RewriteApprovalCard(decided.Groups["id"].Value, reply.Text);
         return Task.CompletedTask;
     }
 
@@ -92,48 +94,66 @@ public sealed class TeamsChatClient : IChatClient
         bool changed;
         lock (card) changed = card.Apply(view);
         if (changed) _ = _outbox.EnqueueCardUpdate(card, serviceUrl, thread.Channel, thread.Thread, thread.Get(RootActivityIdKey));
-        return Task.CompletedTask;
-    }
-
-    /// <summary>Posts an approval card (Approve / Deny) into a thread; returns once it is queued.</summary>
-    public Task PostApprovalRequestAsync(ChatRef thread, TeamsApprovalCard approval, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(thread);
-        ArgumentNullException.ThrowIfNull(approval);
-        var activity = AdaptiveCards.Attachment(AdaptiveCards.Approval(approval));
-        _ = _outbox.Enqueue(new Outbound
-        {
-            Kind = OutboundKind.Message,
-            ServiceUrl = TrustedServiceUrl(thread),
-            ConversationId = thread.Channel,
-            ReplyToId = thread.Thread,
-            Activity = activity,
-        });
+        // The approval notifier announces a request as one view under the approval (= request) id.
+        if (view.State == CommandState.AwaitingApproval && view.CommandId == requestId)
+            return PostApprovalRequestAsync(thread, new TeamsApprovalCard(view.CommandId, view.CommandText, view.ServerId, view.RequestedBy), cancellationToken);
         return Task.CompletedTask;
     }
 
     /// <summary>
-    /// Starts a new thread in <see cref="TeamsOptions.AlertChannelId"/> with an alert card
-    /// (Acknowledge, Resolve, Run runbook, Silence); returns the thread for later replies.
+    /// Posts an approval card (Approve / Deny) into a thread, once per approval id; returns once it is
+    /// queued. A click runs <c>approve &lt;id&gt;</c> or <c>deny &lt;id&gt;</c> as the clicking user.
     /// </summary>
-    public async Task<ChatRef> PostAlertAsync(TeamsAlertCard alert, CancellationToken cancellationToken = default)
+    public Task PostApprovalRequestAsync(ChatRef thread, TeamsApprovalCard approval, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(alert);
-        var channel = _options.AlertChannelId
-            ?? throw new ChatDeliveryException(PlatformName, "no_alert_channel", $"{TeamsOptions.SectionName}:AlertChannelId is not set, so there is no channel for alert threads");
-        var channelData = new JsonObject { ["channel"] = new JsonObject { ["id"] = channel } };
-        if (_options.TenantId is { } tenant) channelData["tenant"] = new JsonObject { ["id"] = tenant };
-        var parameters = new JsonObject
+        ArgumentNullException.ThrowIfNull(thread);
+        ArgumentNullException.ThrowIfNull(approval);
+        var serviceUrl = TrustedServiceUrl(thread);
+        var state = new ApprovalCardState(approval, serviceUrl, thread.Channel, _approvals.Now);
+        if (!_approvals.TryAdd(state)) return Task.CompletedTask;
+
+        var activity = Message(thread, null);
+        activity["attachments"] = AdaptiveCards.Attachment(AdaptiveCards.Approval(approval))["attachments"]!.DeepClone();
+        state.Posted = Observe(_outbox.Enqueue(new Outbound
         {
-            ["isGroup"] = true,
-            ["channelData"] = channelData,
-            ["activity"] = AdaptiveCards.Attachment(AdaptiveCards.Alert(alert)),
-        };
-        var created = await _connector.CreateConversationAsync(_options.ServiceUrl, parameters, cancellationToken);
-        var extra = new Dictionary<string, string> { [ServiceUrlKey] = _options.ServiceUrl };
-        if (created.ActivityId is { } root) extra[RootActivityIdKey] = root;
-        if (_options.TenantId is { } tenantId) extra[TenantIdKey] = tenantId;
-        return new ChatRef(PlatformName, created.Id, created.ActivityId, extra);
+            Kind = OutboundKind.Message,
+            ServiceUrl = serviceUrl,
+            ConversationId = thread.Channel,
+            ReplyToId = thread.Thread,
+            Activity = activity,
+        }));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The approval was decided (or expired): its card shows the decision and loses its buttons.</summary>
+    private void RewriteApprovalCard(string approvalId, string decision)
+    {
+        if (_approvals.Find(approvalId) is not { } state || !state.TryDecide()) return;
+        _ = Observe(ReplaceWhenPostedAsync());
+
+        async Task<string?> ReplaceWhenPostedAsync()
+        {
+            // Queued on the same lane behind the post; its id is known once the post went out.
+            var activityId = await state.Posted;
+            if (activityId is null) return null;
+            var activity = AdaptiveCards.Attachment(AdaptiveCards.Approval(state.Card, decision));
+            activity["conversation"] = new JsonObject { ["id"] = state.ConversationId };
+            return await _outbox.Enqueue(new Outbound
+            {
+                Kind = OutboundKind.Replace,
+                ServiceUrl = state.ServiceUrl,
+                ConversationId = state.ConversationId,
+                CardActivityId = activityId,
+                Activity = activity,
+            });
+        }
+    }
+
+    // The sender logs what it could not deliver; nobody waits on these.
+    private static Task<string?> Observe(Task<string?> sent)
+    {
+        _ = sent.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+        return sent;
     }
 
     internal static JsonObject Message(ChatRef thread, string? text)
@@ -159,6 +179,10 @@ public sealed class TeamsChatClient : IChatClient
             : throw new ChatDeliveryException(PlatformName, "untrusted_service_url",
                 $"refusing to post to '{serviceUrl}': it arrived in no validated activity and is not in {TeamsOptions.SectionName}:AllowedServiceUrls");
     }
+
+    // The approval notifier's keys of a final step are "{approvalId}:approval:{decision}".
+    [GeneratedRegex("^(?<id>[A-Za-z0-9_-]{1,64}):approval:(?:approved|denied|expired|cancelled)$")]
+    private static partial Regex ApprovalDecision();
 
     // The notifier's output keys are "{commandId}:out:{seq}".
     private static string? CommandIdOf(string dedupeKey)

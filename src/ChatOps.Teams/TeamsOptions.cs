@@ -43,10 +43,13 @@ public sealed class TeamsOptions
     /// </summary>
     public IList<string> AllowedServiceUrls { get; } = ["https://smba.trafficmanager.net/"];
 
-    /// <summary>The service URL for proactive posts (new alert threads); it is trusted like an allowed one.</summary>
+    /// <summary>
+    /// The service URL for proactive posts (new alert threads, <see cref="TeamsAlertChannel"/>); it is
+    /// trusted like an allowed one. Use your region's (e.g. <c>https://smba.trafficmanager.net/emea/</c>).
+    /// </summary>
     public string ServiceUrl { get; set; } = DefaultServiceUrl;
 
-    /// <summary>The channel (<c>19:…@thread.tacv2</c>) where proactive alert threads are started; optional.</summary>
+    /// <summary>The channel (<c>19:…@thread.tacv2</c>) an alert route with <c>channel: default</c> starts its threads in; optional.</summary>
     public string? AlertChannelId { get; set; }
 
     /// <summary>The largest activity body accepted on <c>/api/messages</c>.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using ChatOps.Core.Observability;
 using ChatOps.Core.Ports;
 using ChatOps.Teams.Internal;
 using Microsoft.Extensions.Configuration;
@@ -17,7 +18,7 @@ public static class TeamsServiceCollectionExtensions
     /// <summary>
     /// Registers the Microsoft Teams adapter: the token validator, the connector client with its
     /// per-conversation outbox, the chat client the notifier posts through (platform <c>teams</c>),
-    /// and the handler behind <see cref="TeamsEndpoints.MapTeams"/>. Needs the ChatOps core
+    /// the alert channel (<see cref="TeamsAlertChannel"/>, an <see cref="IAlertChannel"/>), and the handler behind <see cref="TeamsEndpoints.MapTeams"/>. Needs the ChatOps core
     /// (<c>AddChatOpsCore</c>) and its ports. Invalid options throw, listing every problem (call
     /// <see cref="TeamsOptions.Validate"/> first to report them your own way). Registering twice is
     /// harmless: the first registration wins.
@@ -37,17 +38,22 @@ public static class TeamsServiceCollectionExtensions
         services.TryAddSingleton<Pause>();
         services.AddSingleton(sp => new BotFrameworkTokenValidator(options, sp.GetRequiredService<TeamsHttp>().Client,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<BotFrameworkTokenValidator>>()));
+        // The meter is optional: hosts without /metrics do not register it.
+        services.AddSingleton(sp => new TeamsMetrics(sp.GetService<ChatOpsMeter>()));
         services.AddSingleton(sp => new ResilientHttp(sp.GetRequiredService<TeamsHttp>().Client, options, sp.GetRequiredService<Pause>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TeamsConnectorClient>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<TeamsConnectorClient>>(), sp.GetRequiredService<TeamsMetrics>()));
         services.AddSingleton<ConnectorTokens>();
         services.AddSingleton(sp => new TeamsConnectorClient(sp.GetRequiredService<ResilientHttp>(), sp.GetRequiredService<ConnectorTokens>(), sp.GetRequiredService<ServiceUrls>()));
         services.AddSingleton<ConversationOutbox>();
         services.AddSingleton<RootCards>();
+        services.AddSingleton<ApprovalCards>();
         services.AddSingleton<TeamsIdentity>();
         services.AddSingleton<TeamsActivityHandler>();
         services.AddSingleton(sp => new TeamsChatClient(sp.GetRequiredService<ConversationOutbox>(), sp.GetRequiredService<RootCards>(),
-            sp.GetRequiredService<TeamsConnectorClient>(), sp.GetRequiredService<ServiceUrls>(), options, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ApprovalCards>(), sp.GetRequiredService<ServiceUrls>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatClient, TeamsChatClient>(sp => sp.GetRequiredService<TeamsChatClient>()));
+        services.AddSingleton(sp => new TeamsAlertChannel(sp.GetRequiredService<ConversationOutbox>(), options, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAlertChannel, TeamsAlertChannel>(sp => sp.GetRequiredService<TeamsAlertChannel>()));
         return services;
     }
 

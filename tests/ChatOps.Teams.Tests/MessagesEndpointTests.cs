@@ -156,23 +156,6 @@ public sealed class MessagesEndpointTests(TeamsHost host) : IClassFixture<TeamsH
         Assert.Contains("not mapped", (string?)FakeBotFramework.BodyOf(reply)["text"], StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("approve")]
-    [InlineData("deny")]
-    [InlineData("ack")]
-    [InlineData("resolve")]
-    [InlineData("runbook")]
-    [InlineData("silence")]
-    public async Task Approval_and_alert_buttons_answer_not_available_yet(string action)
-    {
-        var conversation = NewConversation();
-
-        await host.PostAsync(Click(conversation, "click-" + action, new JsonObject { ["action"] = action, ["alertId"] = "a1", ["commandId"] = "c1" }), host.ValidToken());
-
-        var reply = Assert.Single(await host.BotFramework.WaitForAsync(In(conversation)));
-        Assert.Equal($"The `{action}` button is not available yet.", (string?)FakeBotFramework.BodyOf(reply)["text"]);
-    }
-
     [Fact]
     public async Task An_adaptive_card_invoke_is_answered_in_the_response()
     {

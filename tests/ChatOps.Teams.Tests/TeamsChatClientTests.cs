@@ -165,28 +165,6 @@ public sealed class TeamsChatClientTests
     }
 
     [Fact]
-    public async Task An_alert_starts_a_new_thread_in_the_alert_channel_with_its_buttons()
-    {
-        await using var rig = new ConnectorRig(o =>
-        {
-            o.AlertChannelId = "19:alerts@thread.tacv2";
-            o.ServiceUrl = "http://127.0.0.1:1/";
-        });
-        rig.Get<TeamsOptions>().ServiceUrl = rig.BotFramework.ServiceUrl;
-
-        var thread = await rig.Chat.PostAlertAsync(new TeamsAlertCard("alert-7", "Disk almost full", "critical", "web-1", "disk_used_percent{mount=/} = 97", "clean-tmp"));
-
-        Assert.Equal("19:alerts@thread.tacv2;messageid=777", thread.Channel);
-        Assert.Equal("777", thread.Get(TeamsChatClient.RootActivityIdKey));
-        var create = Assert.Single(rig.BotFramework.ConnectorRequests());
-        Assert.Equal("/v3/conversations", create.Path);
-        var body = FakeBotFramework.BodyOf(create);
-        Assert.Equal("19:alerts@thread.tacv2", (string?)body["channelData"]!["channel"]!["id"]);
-        var actions = body["activity"]!["attachments"]![0]!["content"]!["actions"]!.AsArray();
-        Assert.Equal(["ack", "resolve", "runbook", "silence"], actions.Select(a => (string?)a!["data"]!["action"]));
-    }
-
-    [Fact]
     public async Task An_approval_card_offers_approve_and_deny_for_the_exact_command()
     {
         await using var rig = new ConnectorRig();
@@ -200,6 +178,38 @@ public sealed class TeamsChatClientTests
         Assert.Equal(["approve", "deny"], actions.Select(a => (string?)a!["data"]!["action"]));
         Assert.All(actions, a => Assert.Equal("cmd-5", (string?)a!["data"]!["commandId"]));
         Assert.Contains("restart web-1 nginx", content.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_command_awaiting_approval_gets_one_approval_card_which_the_decision_rewrites_without_buttons()
+    {
+        await using var rig = new ConnectorRig();
+        var thread = rig.Thread(Conversation, requestId: "req9", replyTo: "user-msg-9");
+        var waiting = new CommandView("req9", "web-1", "restart web-1 nginx", "Alice", CommandState.AwaitingApproval, null, null, null);
+
+        await rig.Chat.PostReplyAsync(thread, new ChatReply("🔐 #req9 needs approval", ReplyKind.Status, "req9:approval:requested"));
+        await rig.Chat.UpdateCommandAsync(thread, waiting);
+        await rig.Chat.UpdateCommandAsync(thread, waiting);
+        var posted = await rig.BotFramework.WaitForAsync(r => r.Method == "POST" && r.Body!.Contains("Approval needed", StringComparison.Ordinal));
+        await rig.Chat.PostReplyAsync(thread, new ChatReply("✅ #req9 approved by Bob; it runs now.", ReplyKind.Status, "req9:approval:approved"));
+
+        var card = Assert.Single(posted);
+        Assert.Equal($"/v3/conversations/{Conversation}/activities/user-msg-9", FakeBotFramework.Unescape(card));
+        var actions = FakeBotFramework.BodyOf(card)["attachments"]![0]!["content"]!["actions"]!.AsArray();
+        Assert.Equal(["approve", "deny"], actions.Select(a => (string?)a!["data"]!["action"]));
+        var cardId = await CardIdAsync(rig.BotFramework.Server, card);
+        var rewrite = Assert.Single(await rig.BotFramework.WaitForAsync(r => r.Method == "PUT" && r.Body!.Contains("Approval decided", StringComparison.Ordinal)));
+        Assert.Equal($"/v3/conversations/{Conversation}/activities/{cardId}", FakeBotFramework.Unescape(rewrite));
+        var content = FakeBotFramework.BodyOf(rewrite)["attachments"]![0]!["content"]!;
+        Assert.Null(content["actions"]);
+        Assert.Contains("approved by Bob", content.ToJsonString(), StringComparison.Ordinal);
+        Assert.Single(rig.BotFramework.ConnectorRequests(), r => r.Body!.Contains("Approval needed", StringComparison.Ordinal));
+    }
+
+    private static async Task<string> CardIdAsync(WireMockServer server, IRequestMessage post)
+    {
+        var entry = (await FakeBotFramework.WaitForEntriesAsync(server, e => ReferenceEquals(e.RequestMessage, post)))[0];
+        return (string)JsonNode.Parse(entry.ResponseMessage.BodyData!.BodyAsString!)!["id"]!;
     }
 
     /// <summary>The texts of the messages the connector accepted (200), in order, once one satisfies <paramref name="last"/>.</summary>

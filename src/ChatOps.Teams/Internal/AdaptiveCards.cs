@@ -63,44 +63,71 @@ internal static class AdaptiveCards
         return Card(body, actions);
     }
 
-    public static JsonObject Approval(TeamsApprovalCard approval) => Card(
-        [
-            Text("Approval needed", bold: true, size: "Medium"),
+    /// <summary>
+    /// The approval card: what exactly waits, with Approve and Deny (and a comment, passed on as the
+    /// reason of a denial). Once decided it is rewritten with <paramref name="decision"/> and no buttons.
+    /// </summary>
+    public static JsonObject Approval(TeamsApprovalCard approval, string? decision = null)
+    {
+        var facts = new JsonArray
+        {
+            Fact("Command", "#" + approval.CommandId),
+            Fact("Target", approval.Target),
+            Fact("Requested by", approval.RequestedBy),
+        };
+        if (decision is null) facts.Add(Fact("Why", approval.Reason ?? "high-risk commands need a second person"));
+        else facts.Add(Fact("Decision", decision));
+        var body = new JsonArray
+        {
+            Text(decision is null ? "Approval needed" : "Approval decided", bold: true, size: "Medium"),
             Text(TextHygiene.Escape(approval.CommandText), monospace: true),
-            new JsonObject
-            {
-                ["type"] = "FactSet",
-                ["facts"] = new JsonArray
-                {
-                    Fact("Command", "#" + approval.CommandId),
-                    Fact("Target", approval.Target),
-                    Fact("Requested by", approval.RequestedBy),
-                    Fact("Why", approval.Reason ?? "high-risk commands need a second person"),
-                },
-            },
-            new JsonObject { ["type"] = "Input.Text", ["id"] = "comment", ["placeholder"] = "Optional comment", ["maxLength"] = 500 },
-        ],
+            new JsonObject { ["type"] = "FactSet", ["facts"] = facts },
+        };
+        if (decision is not null) return Card(body, []);
+
+        body.Add(new JsonObject { ["type"] = "Input.Text", ["id"] = "comment", ["placeholder"] = "Optional comment (the reason of a denial)", ["maxLength"] = CardActions.MaxCommentLength });
+        return Card(body,
         [
             Submit("Approve", new JsonObject { ["action"] = CardActions.Approve, ["commandId"] = approval.CommandId }, style: "positive"),
             Submit("Deny", new JsonObject { ["action"] = CardActions.Deny, ["commandId"] = approval.CommandId }, style: "destructive"),
         ]);
+    }
 
-    public static JsonObject Alert(TeamsAlertCard alert)
+    /// <summary>
+    /// The root of an alert thread, from the core's <see cref="AlertCard"/>: state, value, condition,
+    /// since, who acknowledged, and one button per <see cref="AlertCard.Actions"/> (each carries its command).
+    /// </summary>
+    public static JsonObject Alert(AlertCard alert)
     {
-        var facts = new JsonArray { Fact("Server", alert.ServerId), Fact("Severity", alert.Severity), Fact("Alert", alert.AlertId) };
-        if (alert.Since is { } since) facts.Add(Fact("Since", since.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)));
-        var actions = new JsonArray
+        var facts = new JsonArray
         {
-            Submit("Acknowledge", new JsonObject { ["action"] = CardActions.Acknowledge, ["alertId"] = alert.AlertId }),
-            Submit("Resolve", new JsonObject { ["action"] = CardActions.Resolve, ["alertId"] = alert.AlertId }, style: "positive"),
+            Fact("Severity", alert.Severity.ToString().ToLowerInvariant()),
+            Fact("State", alert.State.ToString().ToLowerInvariant()),
+            Fact("Server", alert.ServerId),
+            Fact("Rule", alert.RuleName),
         };
-        if (alert.Runbook is { Length: > 0 } runbook)
-            actions.Add(Submit("Run runbook", new JsonObject { ["action"] = CardActions.Runbook, ["alertId"] = alert.AlertId, ["runbook"] = runbook }));
-        actions.Add(Submit("Silence 1 h", new JsonObject { ["action"] = CardActions.Silence, ["alertId"] = alert.AlertId, ["duration"] = "1h" }));
+        if (alert.Value is { } value) facts.Add(Fact("Value", value));
+        facts.Add(Fact("Condition", alert.Condition));
+        facts.Add(Fact("Since", alert.Since.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture)));
+        if (alert.Duration is { } duration) facts.Add(Fact("Lasted", FormatDuration(duration)));
+        if (alert.AcknowledgedBy is { } by) facts.Add(Fact("Acknowledged by", by));
+        facts.Add(Fact("Alert", "#" + alert.AlertId));
+
+        var actions = new JsonArray();
+        foreach (var action in alert.Actions)
+        {
+            actions.Add(Submit(action.Label, new JsonObject
+            {
+                ["action"] = CardActions.Alert,
+                ["kind"] = action.Kind.ToString(),
+                ["alertId"] = alert.AlertId,
+                ["command"] = action.Command,
+            }, style: action.Kind == AlertActionKind.Resolve ? "positive" : null));
+        }
+
         return Card(
             [
-                Text($"{SeverityIcon(alert.Severity)} {TextHygiene.Escape(alert.Title)}", bold: true, size: "Medium"),
-                Text(TextHygiene.Escape(alert.Summary)),
+                Text(TextHygiene.Escape(alert.Title), bold: true, size: "Medium"),
                 new JsonObject { ["type"] = "FactSet", ["facts"] = facts },
             ],
             actions);
@@ -148,13 +175,6 @@ internal static class AdaptiveCards
         duration.TotalSeconds < 60
             ? duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s"
             : $"{(int)duration.TotalMinutes} min {duration.Seconds} s";
-
-    private static string SeverityIcon(string severity) => severity.ToLowerInvariant() switch
-    {
-        "critical" or "page" => "🔥",
-        "warning" => "⚠️",
-        _ => "ℹ️",
-    };
 
     private static JsonObject Card(JsonArray body, JsonArray actions)
     {

@@ -154,6 +154,23 @@ internal sealed partial class ConversationOutbox(
             case OutboundKind.CardUpdate:
                 await SendCardUpdateAsync(lane, item);
                 break;
+            case OutboundKind.CreateConversation:
+                var created = await PacedAsync(lane, async ct =>
+                {
+                    item.Created = await connector.CreateConversationAsync(item.ServiceUrl, item.Activity!, ct);
+                    return item.Created.Id;
+                });
+                item.Done.TrySetResult(created);
+                break;
+            case OutboundKind.Replace:
+                var replaced = item.CardActivityId ?? throw new ChatDeliveryException(ResilientHttp.Platform, "no_activity_id", "an update needs the id of the activity it replaces");
+                await PacedAsync(lane, async ct =>
+                {
+                    await connector.UpdateActivityAsync(item.ServiceUrl, item.ConversationId, replaced, item.Activity!, ct);
+                    return replaced;
+                });
+                item.Done.TrySetResult(replaced);
+                break;
         }
     }
 

@@ -12,6 +12,12 @@ internal enum OutboundKind
 
     /// <summary>A command card's state, PUT over the card (or posted once when the card has no id); superseded ones are skipped.</summary>
     CardUpdate,
+
+    /// <summary>A ready activity PUT over <see cref="Outbound.CardActivityId"/> (an approval card decided, an alert root).</summary>
+    Replace,
+
+    /// <summary>A new conversation (<see cref="Outbound.Activity"/> holds its parameters); the lane is the channel, so a burst of new threads is paced too.</summary>
+    CreateConversation,
 }
 
 /// <summary>One thing to send into a conversation, in order, with a completion for callers that need the new id.</summary>
@@ -34,6 +40,9 @@ internal sealed class Outbound
     public Action<string?>? OnSent { get; init; }
 
     public TaskCompletionSource<string?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>What a <see cref="OutboundKind.CreateConversation"/> answered, set before <see cref="Done"/> completes.</summary>
+    public TeamsConversationResource? Created { get; set; }
 
     public string LaneKey => ServiceUrl + "|" + ConversationId;
 }

@@ -10,7 +10,7 @@ namespace ChatOps.Teams.Internal;
 /// present; anything else that is not a success is final and throws <see cref="ChatDeliveryException"/>
 /// with the code <c>http_{status}</c>.
 /// </summary>
-internal sealed partial class ResilientHttp(HttpClient http, TeamsOptions options, Pause pause, TimeProvider time, ILogger<TeamsConnectorClient> logger)
+internal sealed partial class ResilientHttp(HttpClient http, TeamsOptions options, Pause pause, TimeProvider time, ILogger<TeamsConnectorClient> logger, TeamsMetrics? metrics = null)
 {
     public const string Platform = "teams";
 
@@ -28,6 +28,7 @@ internal sealed partial class ResilientHttp(HttpClient http, TeamsOptions option
         {
             string failure;
             TimeSpan? retryAfter = null;
+            var throttled = false;
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 timeout.CancelAfter(options.RequestTimeout);
@@ -38,17 +39,21 @@ internal sealed partial class ResilientHttp(HttpClient http, TeamsOptions option
                     var body = await response.Content.ReadAsStringAsync(timeout.Token);
                     if (response.IsSuccessStatusCode) return body;
                     var status = (int)response.StatusCode;
+                    metrics?.ApiError(status.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     if (!Retryable.Contains(response.StatusCode))
                         throw new ChatDeliveryException(Platform, $"http_{status}", $"{operation} was refused with HTTP {status}: {Shorten(body)}");
                     retryAfter = RetryAfter(response);
+                    throttled = response.StatusCode == HttpStatusCode.TooManyRequests || retryAfter is not null;
                     failure = $"HTTP {status}";
                 }
                 catch (HttpRequestException ex)
                 {
+                    metrics?.ApiError("network");
                     failure = ex.Message;
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
+                    metrics?.ApiError("timeout");
                     failure = $"no answer within {options.RequestTimeout.TotalSeconds:0.#} s";
                 }
             }
@@ -61,6 +66,7 @@ internal sealed partial class ResilientHttp(HttpClient http, TeamsOptions option
 
             var delay = retryAfter ?? Backoff(attempt);
             LogRetrying(operation, failure, attempt, delay.TotalMilliseconds);
+            if (throttled) metrics?.RateLimitWait(delay);
             await pause.ForAsync(delay, PauseReason.Retry, cancellationToken);
         }
     }

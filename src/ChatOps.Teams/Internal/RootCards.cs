@@ -33,6 +33,10 @@ internal sealed class RootCardState(string requestId, string commandText, string
     {
         // Events of one command can be redelivered or overtaken: a final state is never undone.
         if (_views.TryGetValue(view.CommandId, out var known) && known.State.IsTerminal() && !view.State.IsTerminal()) return false;
+        // A fan-out waits for approval as one line under the request id; once its per-server commands
+        // report, that line has served its purpose.
+        if (view.CommandId != RequestId && _views.TryGetValue(RequestId, out var waiting) && waiting.State == CommandState.AwaitingApproval)
+            _views.Remove(RequestId);
         _views[view.CommandId] = view;
         Version++;
         return true;

@@ -147,7 +147,11 @@ internal sealed partial class TeamsActivityHandler(
         await WriteInvokeMessageAsync(context, await OnCardActionAsync(activity, action) ?? "Done.");
     }
 
-    /// <summary>A button click, with the clicking user's identity and roles checked like a typed command.</summary>
+    /// <summary>
+    /// A button click, run as the clicking user through the same intake as a typed command: Approve is
+    /// <c>approve &lt;id&gt;</c>, Deny is <c>deny &lt;id&gt; [comment]</c>, an alert button is the command it
+    /// shows. Roles, self-approval and expiry are the core's to decide, in one place.
+    /// </summary>
     private async Task<string?> OnCardActionAsync(Activity activity, CardAction? action)
     {
         if (action is null) return "That button carries no action I know.";
@@ -155,15 +159,22 @@ internal sealed partial class TeamsActivityHandler(
         {
             case CardActions.Cancel when CardActions.IsPlainId(action.CommandId):
                 return await RunAsync(activity, $"cancel {action.CommandId}");
-            case CardActions.Cancel:
-                return "That Cancel button names no valid command id.";
-            case var name when CardActions.NotYetAvailable.Contains(name):
-                var sender = await identity.ResolveAsync(activity, CancellationToken.None);
-                return sender.User is null ? NotMapped(sender) : $"The `{name}` button is not available yet.";
+            case CardActions.Approve when CardActions.IsPlainId(action.CommandId):
+                return await RunAsync(activity, $"approve {action.CommandId}");
+            case CardActions.Deny when CardActions.IsPlainId(action.CommandId):
+                return await RunAsync(activity, CardActions.OneLine(action.Comment) is { } reason ? $"deny {action.CommandId} {reason}" : $"deny {action.CommandId}");
+            case CardActions.Cancel or CardActions.Approve or CardActions.Deny:
+                return $"That {Capitalized(action.Name)} button names no valid command id.";
+            case CardActions.Alert when action.Command is { Length: > 0 and <= CardActions.MaxAlertCommandLength } command:
+                return await RunAsync(activity, command.ReplaceLineEndings(" "));
+            case CardActions.Alert:
+                return "That alert button carries no command.";
             default:
                 return $"That button carries an action I do not know (`{TextHygiene.Escape(action.Name)}`).";
         }
     }
+
+    private static string Capitalized(string word) => char.ToUpperInvariant(word[0]) + word[1..];
 
     /// <summary>Runs one command line for the sender; returns the text to answer with, or null when the command card answers.</summary>
     private async Task<string?> RunAsync(Activity activity, string text)

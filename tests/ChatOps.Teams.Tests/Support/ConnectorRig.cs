@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ChatOps.Core.Domain;
+using ChatOps.Core.Observability;
 using ChatOps.Teams.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -36,6 +37,7 @@ internal sealed class ConnectorRig : IAsyncDisposable
         services.AddLogging(b => b.AddProvider(Logs));
         services.AddSingleton<TimeProvider>(Time);
         services.AddSingleton<Pause>(Pause);
+        services.AddSingleton(Meter);
         services.AddTeams(BotFramework.Options(o =>
         {
             o.RetryMinDelay = TimeSpan.FromSeconds(2);
@@ -49,6 +51,7 @@ internal sealed class ConnectorRig : IAsyncDisposable
     }
 
     public FakeBotFramework BotFramework { get; }
+    public ChatOpsMeter Meter { get; } = new();
     public FakeTimeProvider Time { get; }
     public RecordingPause Pause { get; }
     public LogSink Logs { get; } = new();
@@ -72,6 +75,7 @@ internal sealed class ConnectorRig : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();
+        Meter.Dispose();
         BotFramework.Dispose();
     }
 }

@@ -27,6 +27,7 @@ public sealed class TeamsHost : IAsyncLifetime
     public const string AliceAad = "aaaaaaaa-0000-0000-0000-000000000001";   // operator, teams:{tenant}/{aad}
     public const string VicAad = "aaaaaaaa-0000-0000-0000-000000000002";     // viewer
     public const string RootAad = "aaaaaaaa-0000-0000-0000-000000000003";    // admin, linked as teams:{aad} (the bootstrap form)
+    public const string BobAad = "aaaaaaaa-0000-0000-0000-000000000004";     // operator and approver
     public const string StrangerAad = "aaaaaaaa-0000-0000-0000-00000000dead"; // not mapped
 
     private readonly string _dataDir = Directory.CreateTempSubdirectory("chatops-teams-").FullName;
@@ -47,6 +48,7 @@ public sealed class TeamsHost : IAsyncLifetime
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders().AddProvider(Logs).SetMinimumLevel(LogLevel.Debug);
         builder.Services.AddSqliteStore(o => o.Path = Path.Combine(_dataDir, "chatops.db"));
+        builder.Services.AddSqliteAccessStores();
         builder.Services.AddInMemoryBus();
         builder.Services.AddInMemoryState();
         builder.Services.AddChatOpsCore();
@@ -66,6 +68,8 @@ public sealed class TeamsHost : IAsyncLifetime
         await users.LinkIdentityAsync($"teams:{Tenant}/{VicAad}", "vic");
         await users.UpsertUserAsync(new User("root", "Root", [Roles.Admin], now));
         await users.LinkIdentityAsync($"teams:{RootAad}", "root");
+        await users.UpsertUserAsync(new User("bob", "Bob", [Roles.Operator, Roles.Approver], now));
+        await users.LinkIdentityAsync($"teams:{Tenant}/{BobAad}", "bob");
     }
 
     /// <summary>A message activity as Teams sends it into a channel thread.</summary>
