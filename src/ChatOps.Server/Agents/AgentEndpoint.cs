@@ -20,7 +20,7 @@ public static partial class AgentEndpoint
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext context, AgentGateway gateway, ILoggerFactory loggers)
+    private static async Task HandleAsync(HttpContext context, AgentGateway gateway, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
     {
         var logger = loggers.CreateLogger("ChatOps.Server.Agents.AgentEndpoint");
         var header = context.Request.Headers.Authorization.ToString();
@@ -45,13 +45,16 @@ public static partial class AgentEndpoint
         var session = new WebSocketAgentSession(socket, credential.ServerId, "c" + Secrets.NewShortId(10));
         var reason = "connection closed";
         var helloDone = false;
+        // End the session when the host stops, or Kestrel waits its whole shutdown timeout for this
+        // socket; the agent reconnects (to another node, or to this one once it is back).
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         try
         {
-            reason = await RunSessionAsync(socket, session, gateway, logger, () => helloDone = true, context.RequestAborted);
+            reason = await RunSessionAsync(socket, session, gateway, logger, () => helloDone = true, stopping.Token);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
         {
-            reason = "connection lost";
+            reason = lifetime.ApplicationStopping.IsCancellationRequested ? "gateway stopping" : "connection lost";
         }
         finally
         {

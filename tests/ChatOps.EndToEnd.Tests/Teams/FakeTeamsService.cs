@@ -23,7 +23,8 @@ public sealed record TeamsCall(string Method, string Path, string Body, int Stat
 /// The Microsoft side of a Teams conversation, on a loopback HttpListener: OpenID metadata, the
 /// signing keys (with endorsements), the token endpoint and the Bot Connector API. It signs the
 /// tokens of the activities a test sends, records every call, and can answer the next connector
-/// calls with scripted failures (429 with Retry-After).
+/// calls with scripted failures (429 with Retry-After). It also creates conversations
+/// (<c>POST /v3/conversations</c>: a new thread in a channel), as proactive alert threads need.
 /// </summary>
 public sealed class FakeTeamsService : IAsyncDisposable
 {
@@ -40,6 +41,7 @@ public sealed class FakeTeamsService : IAsyncDisposable
     private readonly HttpClient _client = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly Task _loop;
     private int _activitySeq;
+    private int _threadSeq;
 
     public FakeTeamsService()
     {
@@ -165,7 +167,7 @@ public sealed class FakeTeamsService : IAsyncDisposable
         var path = Uri.UnescapeDataString(request.Url!.AbsolutePath);
         using var reader = new StreamReader(request.InputStream, Encoding.UTF8);
         var body = await reader.ReadToEndAsync();
-        var (status, retryAfter, answer) = Answer(request.HttpMethod, path);
+        var (status, retryAfter, answer) = Answer(request.HttpMethod, path, body);
         // Recorded before answering, so the record's order is the order the calls were made in.
         Record(new TeamsCall(request.HttpMethod, path, body, status, answer));
 
@@ -179,7 +181,10 @@ public sealed class FakeTeamsService : IAsyncDisposable
         response.Close();
     }
 
-    private (int Status, string? RetryAfter, string Body) Answer(string method, string path)
+    private static string ChannelOf(string body) =>
+        JsonNode.Parse(body)?["channelData"]?["channel"]?["id"]?.GetValue<string>() ?? "19:unknown@thread.tacv2";
+
+    private (int Status, string? RetryAfter, string Body) Answer(string method, string path, string body)
     {
         switch (method, path)
         {
@@ -203,6 +208,12 @@ public sealed class FakeTeamsService : IAsyncDisposable
                 }.ToJsonString());
             case ("POST", "/botframework.com/oauth2/v2.0/token"):
                 return (200, null, """{"token_type":"Bearer","expires_in":3600,"access_token":"e2e-bot-token"}""");
+            case ("POST", "/v3/conversations"):
+                if (_script.TryDequeue(out var throttled))
+                    return (throttled.Status, throttled.RetryAfter, """{"error":{"code":"Throttled","message":"scripted"}}""");
+                // The new thread is the channel's conversation id with the root message's id appended.
+                var root = (1_800_000_000_000 + Interlocked.Increment(ref _threadSeq)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return (200, null, new JsonObject { ["id"] = $"{ChannelOf(body)};messageid={root}", ["activityId"] = root }.ToJsonString());
             case ("POST" or "PUT", _) when path.StartsWith("/v3/conversations/", StringComparison.Ordinal):
                 if (_script.TryDequeue(out var scripted))
                     return (scripted.Status, scripted.RetryAfter, """{"error":{"code":"Throttled","message":"scripted"}}""");

@@ -20,7 +20,7 @@ public sealed class TeamsAlertFlowTests : IAsyncLifetime
 
     private readonly string _folder = Directory.CreateTempSubdirectory("chatops-teams-alerts-e2e-").FullName;
     private string RulesFile => Path.Combine(_folder, "alerts.yaml");
-    private TeamsChannelFake _teams = null!;
+    private FakeTeamsService _teams = null!;
     private ChatOpsServer _server = null!;
 
     private static string Rules(string threshold) => $$"""
@@ -42,12 +42,12 @@ public sealed class TeamsAlertFlowTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await File.WriteAllTextAsync(RulesFile, Rules("0"));
-        _teams = new TeamsChannelFake();
+        _teams = new FakeTeamsService();
         // The first alert thread meets a throttled connector: 429 with Retry-After, then a 502.
         _teams.Script((429, "1"), (502, null));
         var settings = _teams.Settings(OnCallAad);
         settings["ChatOps__Teams__ServiceUrl"] = _teams.BaseUrl;
-        settings["ChatOps__Teams__TenantId"] = TeamsChannelFake.Tenant;
+        settings["ChatOps__Teams__TenantId"] = FakeTeamsService.Tenant;
         settings["ChatOps__Alerts__RulesFile"] = RulesFile;
         settings["ChatOps__Alerts__RulesReloadInterval"] = "00:00:00.200";
         settings["ChatOps__Alerts__TickInterval"] = "00:00:00.200";
