@@ -21,7 +21,7 @@ internal sealed partial class SlackOutbox(SlackWebApiClient api, SlackOptions op
     private readonly CancellationTokenSource _stopping = new();
     private bool _disposed;
 
-    /// <summary>Queues a message; <paramref name="first"/> puts it ahead of what is waiting (thread roots).</summary>
+    /// <summary>Queues a message; <paramref name="first"/> puts it ahead of ordinary messages waiting (thread roots), in arrival order among themselves.</summary>
     public Task<string?> Enqueue(Outbound item, bool first = false)
     {
         ChannelQueue queue;
@@ -43,8 +43,26 @@ internal sealed partial class SlackOutbox(SlackWebApiClient api, SlackOptions op
                 return waiting.Done.Task;
             }
 
-            if (first) queue.Items.AddFirst(item);
-            else queue.Items.AddLast(item);
+            if (first)
+            {
+                // Ahead of ordinary messages, but behind roots already waiting: roots go out in the
+                // order they were asked for, or a steady stream of new ones would starve the oldest.
+                item.Ahead = true;
+                var after = queue.Items.First;
+                LinkedListNode<Outbound>? lastAhead = null;
+                while (after is not null && after.Value.Ahead)
+                {
+                    lastAhead = after;
+                    after = after.Next;
+                }
+
+                if (lastAhead is null) queue.Items.AddFirst(item);
+                else queue.Items.AddAfter(lastAhead, item);
+            }
+            else
+            {
+                queue.Items.AddLast(item);
+            }
 
             if (!queue.Running)
             {
