@@ -12,7 +12,7 @@ internal sealed record PendingAnswer(string RequestId, string ChannelId, string 
 /// clicks) through their <c>response_url</c>, with everything bounded: a queue of
 /// <see cref="Capacity"/> answers, <see cref="Workers"/> deliveries at a time, few attempts and a
 /// deadline per answer, and a breaker that stops calling response URLs for a while after repeated
-/// network failures (a DNS or egress outage must not turn every request into minutes of retries).
+/// network failures or 5xx (a DNS or egress outage must not turn every request into minutes of retries).
 /// An answer the response URL does not take goes to the user as an ephemeral message with the bot
 /// token instead; one that cannot be delivered at all is logged with its request, never dropped silently.
 /// Handlers only enqueue, so nothing here can hold up an acknowledgement.
@@ -121,7 +121,7 @@ internal sealed partial class SlackResponder : IAsyncDisposable
             }
         }
 
-        LogFallingBack(answer.RequestId, reason);
+        if (answer.ResponseUrl is not null) LogFallingBack(answer.RequestId, reason);
         try
         {
             await _outbox.Enqueue(Outbound.Ephemeral(answer.ChannelId, answer.UserId, answer.ThreadTs, answer.Message))
@@ -142,10 +142,12 @@ internal sealed partial class SlackResponder : IAsyncDisposable
         lock (_breakerLock) return _time.GetUtcNow() < _openUntil;
     }
 
-    // Only network trouble trips the breaker: a refused answer (expired_url, no_text) says nothing about the next URL.
+    // Only trouble on the way (network, timeouts, 5xx) trips the breaker: a refused answer (expired_url,
+    // no_text) says nothing about the next URL.
     private void Record(bool success, string errorCode)
     {
-        var network = !success && (errorCode.StartsWith("network", StringComparison.Ordinal) || errorCode == "timeout");
+        var network = !success && (errorCode.StartsWith("network", StringComparison.Ordinal) || errorCode == "timeout"
+            || errorCode.StartsWith("http_5", StringComparison.Ordinal));
         lock (_breakerLock)
         {
             if (!network)
