@@ -54,6 +54,7 @@ internal sealed partial class SlackInteractionHandler(
         catch (Exception ex)
         {
             LogFailed(click.ActionId, ex);
+            Answer(click, key, "Something went wrong on our side, so this click may not have done anything; the server log has the details. Try again in a moment.");
         }
     }
 
