@@ -1,7 +1,5 @@
 using ChatOps.Core.Chat;
 using ChatOps.Core.Domain;
-using ChatOps.Core.Identity;
-using ChatOps.Core.Ports;
 using Microsoft.Extensions.Logging;
 
 namespace ChatOps.Slack.Internal;

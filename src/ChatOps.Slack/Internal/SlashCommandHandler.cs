@@ -1,4 +1,3 @@
-using ChatOps.Core.Ports;
 using ChatOps.Core.Security;
 using Microsoft.Extensions.Logging;
 
@@ -67,5 +66,4 @@ internal sealed partial class SlashCommandHandler(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Slack slash command failed")]
     private partial void LogFailed(Exception? exception);
-
 }
