@@ -57,7 +57,10 @@ public sealed partial class SlackChatClient : IChatClient
                 return;
             }
 
-            await _outbox.Enqueue(Outbound.Post(thread.Channel, threadTs, SlackBlocks.Reply(reply.Text))).WaitAsync(cancellationToken);
+            var message = ApprovalIdOf(reply.DedupeKey) is { } approvalId
+                ? SlackBlocks.ApprovalPrompt(reply.Text, approvalId)
+                : SlackBlocks.Reply(reply.Text);
+            await _outbox.Enqueue(Outbound.Post(thread.Channel, threadTs, message)).WaitAsync(cancellationToken);
         }
         catch (ChatDeliveryException)
         {
@@ -124,6 +127,15 @@ public sealed partial class SlackChatClient : IChatClient
     {
         var marker = dedupeKey.IndexOf(":out:", StringComparison.Ordinal);
         return marker > 0 ? dedupeKey[..marker] : null;
+    }
+
+    // The approval notifier's request step is "{approvalId}:approval:requested": that reply gets the buttons.
+    private static string? ApprovalIdOf(string dedupeKey)
+    {
+        const string marker = ":approval:requested";
+        if (!dedupeKey.EndsWith(marker, StringComparison.Ordinal)) return null;
+        var id = dedupeKey[..^marker.Length];
+        return SlackIds.IsCommandId(id) ? id : null;
     }
 
     private sealed class OutputBudget

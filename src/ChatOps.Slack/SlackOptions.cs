@@ -50,6 +50,13 @@ public sealed class SlackOptions
     /// <summary>The pace of messages into one channel (Slack allows about one per second).</summary>
     public TimeSpan ChannelInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Thread roots that may skip the pace in a burst (Slack allows short bursts above one message per
+    /// second): a root holds up its request's acknowledgement, so the first few go at once; the
+    /// allowance refills at one root per <see cref="ChannelInterval"/>. 0 paces roots like everything else.
+    /// </summary>
+    public int RootBurst { get; set; } = 3;
+
     /// <summary>Attempts per Web API call on 5xx, timeouts and network errors (429s are waited out separately).</summary>
     public int MaxAttempts { get; set; } = 6;
 
@@ -92,6 +99,7 @@ public sealed class SlackOptions
         options.MaxAttempts = options.Number(section, nameof(MaxAttempts), options.MaxAttempts);
         options.MaxRateLimitWaits = options.Number(section, nameof(MaxRateLimitWaits), options.MaxRateLimitWaits);
         options.MaxOutputChars = options.Number(section, nameof(MaxOutputChars), options.MaxOutputChars);
+        options.RootBurst = options.Number(section, nameof(RootBurst), options.RootBurst);
         return options;
     }
 
@@ -116,6 +124,7 @@ public sealed class SlackOptions
         if (AckBudget <= TimeSpan.Zero || AckBudget > TimeSpan.FromSeconds(2.8))
             errors.Add($"{Key(nameof(AckBudget))} must be between 0 and 2.8 seconds: Slack gives up after 3 s");
         if (ChannelInterval < TimeSpan.Zero) errors.Add($"{Key(nameof(ChannelInterval))} must not be negative");
+        if (RootBurst is < 0 or > 10) errors.Add($"{Key(nameof(RootBurst))} must be between 0 and 10");
         if (RetryBaseDelay < TimeSpan.Zero) errors.Add($"{Key(nameof(RetryBaseDelay))} must not be negative");
         if (MaxRetryDelay < RetryBaseDelay) errors.Add($"{Key(nameof(MaxRetryDelay))} must be at least {Key(nameof(RetryBaseDelay))}");
         if (RequestTimeout <= TimeSpan.Zero) errors.Add($"{Key(nameof(RequestTimeout))} must be positive");

@@ -1,4 +1,5 @@
 using System.Net;
+using ChatOps.Core.Observability;
 using ChatOps.Core.Ports;
 using ChatOps.Slack.Internal;
 using Microsoft.Extensions.Configuration;
@@ -25,7 +26,8 @@ public static class SlackServiceCollectionExtensions
 
     /// <summary>
     /// Registers the Slack adapter: the chat client the notifier posts through (platform
-    /// <c>slack</c>), the HTTP endpoint handlers (<see cref="SlackEndpoints.MapSlack"/>), and the
+    /// <c>slack</c>), the alert channel the alert notifier opens threads with (routes with
+    /// <c>platform: slack</c> and a channel id), the HTTP endpoint handlers (<see cref="SlackEndpoints.MapSlack"/>), and the
     /// Socket Mode connection when <see cref="SlackOptions.SocketMode"/> is on. Needs the ChatOps
     /// core (<c>AddChatOpsCore</c>) and its ports. Invalid options throw, listing every problem
     /// (call <see cref="SlackOptions.Validate"/> first to report them your own way). Registering
@@ -41,8 +43,11 @@ public static class SlackServiceCollectionExtensions
 
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new SlackWebApiClient(CreateHttpClient(), options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SlackWebApiClient>>()));
+        // The meter is the host's (it exports /metrics); without one, nothing is counted.
+        services.AddSingleton(sp => new SlackWebApiClient(CreateHttpClient(), options, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<SlackWebApiClient>>(), sp.GetService<ChatOpsMeter>()));
         services.AddSingleton<SlackOutbox>();
+        services.AddSingleton<SlackResponder>();
         services.AddSingleton<SlackRoots>();
         services.AddSingleton<SlackIdentity>();
         services.AddSingleton<SlackCommandFlow>();
@@ -53,6 +58,9 @@ public static class SlackServiceCollectionExtensions
             sp.GetRequiredService<SlackOutbox>(), sp.GetRequiredService<SlackRoots>(), options,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SlackChatClient>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatClient, SlackChatClient>(sp => sp.GetRequiredService<SlackChatClient>()));
+        services.AddSingleton(sp => new SlackAlertChannel(
+            sp.GetRequiredService<SlackOutbox>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SlackAlertChannel>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAlertChannel, SlackAlertChannel>(sp => sp.GetRequiredService<SlackAlertChannel>()));
 
         if (!string.IsNullOrEmpty(options.Users)) services.AddSingleton<IHostedService, SlackUserLinker>();
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using ChatOps.Core.Observability;
 using ChatOps.Core.Ports;
 using ChatOps.Slack.Internal;
 using Microsoft.Extensions.Logging;
@@ -12,9 +13,11 @@ namespace ChatOps.Slack;
 /// The few Slack Web API methods ChatOps uses, on <see cref="HttpClient"/>. Every call checks
 /// Slack's <c>ok</c> flag and surfaces <c>ok:false</c> as <see cref="ChatDeliveryException"/> with
 /// Slack's error code; waits out HTTP 429 for <c>Retry-After</c>; retries 5xx, timeouts and network
-/// errors with exponential backoff and jitter. Tokens and response URLs never appear in logs.
+/// errors with exponential backoff and jitter. Tokens and response URLs never appear in logs. With a
+/// <see cref="ChatOpsMeter"/>, every call that fails for good counts in <c>chatops_chat_api_errors_total</c>
+/// (platform, error) and every Retry-After waited out in <c>chatops_chat_rate_limit_wait_seconds</c>.
 /// </summary>
-public sealed partial class SlackWebApiClient(HttpClient http, SlackOptions options, TimeProvider time, ILogger<SlackWebApiClient> logger)
+public sealed partial class SlackWebApiClient(HttpClient http, SlackOptions options, TimeProvider time, ILogger<SlackWebApiClient> logger, ChatOpsMeter? meter = null)
 {
     public const string Platform = "slack";
 
@@ -61,7 +64,25 @@ public sealed partial class SlackWebApiClient(HttpClient http, SlackOptions opti
     /// A delayed answer through a <c>response_url</c> (no token needed; the URL is the capability).
     /// Only Slack's own hosts (or the configured API host, for tests) are ever called.
     /// </summary>
-    public async Task PostToResponseUrlAsync(string responseUrl, SlackMessage message, bool inChannel = false, bool replaceOriginal = false, CancellationToken cancellationToken = default)
+    public Task PostToResponseUrlAsync(string responseUrl, SlackMessage message, bool inChannel = false, bool replaceOriginal = false, CancellationToken cancellationToken = default) =>
+        PostToResponseUrlAsync(responseUrl, message, options.MaxAttempts, inChannel, replaceOriginal, cancellationToken);
+
+    /// <summary>As above, with at most <paramref name="maxAttempts"/> attempts on network errors, timeouts and 5xx.</summary>
+    public async Task PostToResponseUrlAsync(string responseUrl, SlackMessage message, int maxAttempts, bool inChannel = false, bool replaceOriginal = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
+        try
+        {
+            await PostToResponseUrlOnceAsync(responseUrl, message, inChannel, replaceOriginal, maxAttempts, cancellationToken);
+        }
+        catch (ChatDeliveryException ex)
+        {
+            CountError(ex.ErrorCode);
+            throw;
+        }
+    }
+
+    private async Task PostToResponseUrlOnceAsync(string responseUrl, SlackMessage message, bool inChannel, bool replaceOriginal, int maxAttempts, CancellationToken cancellationToken)
     {
         var url = CheckResponseUrl(responseUrl);
         var body = Json(w =>
@@ -70,7 +91,7 @@ public sealed partial class SlackWebApiClient(HttpClient http, SlackOptions opti
             w.WriteBoolean("replace_original", replaceOriginal);
             WriteMessage(w, message);
         });
-        var (status, text) = await SendAsync("response_url", () => new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent(body) }, cancellationToken);
+        var (status, text) = await SendAsync("response_url", () => new HttpRequestMessage(HttpMethod.Post, url) { Content = JsonContent(body) }, maxAttempts, cancellationToken);
         if ((int)status is >= 200 and < 300)
         {
             if (text.TrimStart().StartsWith('{'))
@@ -97,6 +118,22 @@ public sealed partial class SlackWebApiClient(HttpClient http, SlackOptions opti
 
     private async Task<JsonDocument> CallAsync(string method, Action<Utf8JsonWriter>? write, string? token, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await CallOnceAsync(method, write, token, cancellationToken);
+        }
+        catch (ChatDeliveryException ex)
+        {
+            CountError(ex.ErrorCode);
+            throw;
+        }
+    }
+
+    private void CountError(string errorCode) =>
+        meter?.ChatApiErrors.Add(1, new KeyValuePair<string, object?>("platform", Platform), new KeyValuePair<string, object?>("error", errorCode));
+
+    private async Task<JsonDocument> CallOnceAsync(string method, Action<Utf8JsonWriter>? write, string? token, CancellationToken cancellationToken)
+    {
         if (string.IsNullOrEmpty(token)) throw new ChatDeliveryException(Platform, "not_configured", $"no token is configured for {method}");
         var url = new Uri(options.ApiBase, method);
         var body = write is null ? null : Json(write);
@@ -108,7 +145,7 @@ public sealed partial class SlackWebApiClient(HttpClient http, SlackOptions opti
             };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             return request;
-        }, cancellationToken);
+        }, options.MaxAttempts, cancellationToken);
         if (status is < HttpStatusCode.OK or >= HttpStatusCode.MultipleChoices)
             throw new ChatDeliveryException(Platform, ErrorCode(text, status), $"Slack answered {(int)status} to {method}");
 
@@ -129,7 +166,7 @@ public sealed partial class SlackWebApiClient(HttpClient http, SlackOptions opti
     /// Sends with retries. Returns the final status and body for anything that is not worth
     /// retrying; throws once retries are exhausted.
     /// </summary>
-    private async Task<(HttpStatusCode Status, string Body)> SendAsync(string method, Func<HttpRequestMessage> build, CancellationToken cancellationToken)
+    private async Task<(HttpStatusCode Status, string Body)> SendAsync(string method, Func<HttpRequestMessage> build, int maxAttempts, CancellationToken cancellationToken)
     {
         var failures = 0;
         var rateLimitWaits = 0;
@@ -151,6 +188,7 @@ public sealed partial class SlackWebApiClient(HttpClient http, SlackOptions opti
                             throw new ChatDeliveryException(Platform, "rate_limited", $"Slack kept rate-limiting {method}; gave up after {rateLimitWaits - 1} waits");
                         delay = RetryAfter(response.Headers.RetryAfter);
                         LogRateLimited(method, delay.TotalSeconds);
+                        meter?.ChatRateLimitWaits.Record(delay.TotalSeconds, new KeyValuePair<string, object?>("platform", Platform));
                         await Task.Delay(delay, time, cancellationToken);
                         continue;
                     }
@@ -169,7 +207,7 @@ public sealed partial class SlackWebApiClient(HttpClient http, SlackOptions opti
                 }
             }
 
-            if (++failures >= options.MaxAttempts)
+            if (++failures >= maxAttempts)
             {
                 LogGaveUp(method, failures, reason);
                 throw new ChatDeliveryException(Platform, reason, $"Slack {method} failed {failures} times ({reason})");

@@ -190,6 +190,35 @@ public sealed class SlackDeliveryResilienceTests : IDisposable
         Assert.Equal(["a1", "b1", "a2"], _slack.Delivered("chat.postMessage").Select(c => c.Text).ToList());
     }
 
+    [Fact]
+    public async Task A_few_thread_roots_skip_the_pace_so_their_acks_are_not_held_then_the_pace_applies_again()
+    {
+        var time = new TimerWatchingTimeProvider(new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var (_, outbox) = Client(time, o =>
+        {
+            o.ChannelInterval = TimeSpan.FromSeconds(1);
+            o.RootBurst = 2;
+        });
+        await outbox.Enqueue(Outbound.Post("C0CHAN00A", "1700000000.000100", new SlackMessage("reply")));
+
+        var roots = Enumerable.Range(1, 3).Select(i => outbox.Enqueue(Outbound.Post("C0CHAN00A", null, new SlackMessage($"root {i}")), first: true)).ToList();
+        var after = outbox.Enqueue(Outbound.Post("C0CHAN00A", "1700000000.000100", new SlackMessage("later reply")));
+        await Task.WhenAll(roots[0], roots[1]).WaitAsync(TimeSpan.FromSeconds(10));
+        var pause = await time.WaitForTimerAsync(d => d == TimeSpan.FromSeconds(1));
+        var sentInBurst = _slack.Delivered("chat.postMessage").Select(c => c.Text).ToList();
+        time.Fake.Advance(TimeSpan.FromSeconds(1));
+        await roots[2].WaitAsync(TimeSpan.FromSeconds(10));
+        await time.WaitForTimerAsync(d => d == TimeSpan.FromSeconds(1), nth: 2);
+        var afterThird = after.IsCompleted;
+        time.Fake.Advance(TimeSpan.FromSeconds(1));
+        await after.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["reply", "root 1", "root 2"], sentInBurst);
+        Assert.Equal(TimeSpan.FromSeconds(1), pause);
+        Assert.False(afterThird);
+        Assert.Equal(["reply", "root 1", "root 2", "root 3", "later reply"], _slack.Delivered("chat.postMessage").Select(c => c.Text));
+    }
+
     private static int Occurrences(string text, string piece)
     {
         var count = 0;

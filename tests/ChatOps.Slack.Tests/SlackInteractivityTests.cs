@@ -75,17 +75,17 @@ public sealed class SlackInteractivityTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(Viewer, "approve", "may not approve or deny")]
-    [InlineData(Admin, "approve", "Approvals are not available in this installation yet")]
-    [InlineData(Admin, "deny", "neither approved nor denied")]
-    [InlineData(Viewer, "alert_ack", "may not act on alerts")]
-    [InlineData(Alice, "alert_resolve", "Alert actions are not available in this installation yet")]
-    [InlineData(Alice, "alert_silence", "alert al0001 is unchanged")]
-    [InlineData(Stranger, "approve", "not mapped to a ChatOps user")]
-    [InlineData(Alice, "self_destruct", "not one ChatOps knows")]
-    public async Task Other_buttons_check_the_clicking_user_before_saying_what_they_can(string user, string action, string expected)
+    [InlineData(Viewer, "approve", "al0001", "not allowed to run `approve`")]
+    [InlineData(Alice, "deny", "al0001", "not allowed to run `deny`")]
+    [InlineData(Admin, "approve", "al0001", "There is no approval #al0001")]
+    [InlineData(Viewer, "alert_ack", "ack al0001", "not allowed to run `ack`")]
+    [InlineData(Alice, "alert_resolve", "resolve al0001", "al0001")]
+    [InlineData(Alice, "alert_ack", "resolve al0001", "carries no command ChatOps can run")]
+    [InlineData(Stranger, "approve", "al0001", "not mapped to a ChatOps user")]
+    [InlineData(Alice, "self_destruct", "al0001", "not one ChatOps knows")]
+    public async Task Other_buttons_run_their_command_as_the_clicking_user(string user, string action, string value, string expected)
     {
-        await _host.SendTimedAsync(Signed("/slack/interactivity", ButtonPayload(user, action, "al0001", RootTs, _host.Slack.ResponseUrl("x"), "trig-" + user + action), FormType));
+        await _host.SendTimedAsync(Signed("/slack/interactivity", ButtonPayload(user, action, value, RootTs, _host.Slack.ResponseUrl("x"), "trig-" + user + action + value.Length), FormType));
 
         var answer = await _host.Slack.WaitForDeliveredAsync("response", c => c.Text.Length > 0);
         Assert.Contains(expected, answer.Text);

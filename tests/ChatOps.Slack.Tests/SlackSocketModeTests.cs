@@ -101,7 +101,7 @@ public sealed class SlackSocketModeTests : IAsyncLifetime
         Assert.Equal("env-after", ack.GetProperty("envelope_id").GetString());
         Assert.Equal(3, _opens); // one failed, one per connection
         var answer = await _host.Slack.WaitForDeliveredAsync("chat.postEphemeral", c => c.Get("user") == Viewer);
-        Assert.Contains("may not approve", answer.Text);
+        Assert.Contains("not allowed to run `approve`", answer.Text);
     }
 
     [Fact]

@@ -33,6 +33,9 @@ internal sealed class Outbound
     public string? Text { get; private init; }
     public Func<SlackMessage>? Render { get; private init; }
 
+    /// <summary>Queued ahead of ordinary messages (set by the outbox).</summary>
+    public bool Ahead { get; set; }
+
     /// <summary>Done when Slack has the message (the ts for posts), or failed for good.</summary>
     public TaskCompletionSource<string?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -20,6 +20,8 @@ internal static class SlackBlocks
     // Slack reads JSON, not HTML: no need to turn every '<' and '`' into \u escapes.
     private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private const int MaxCancelButtons = 5;
+    private const int MaxAlertButtons = 5;
+    private const int MaxButtonValue = 2000;
 
     /// <summary>The root message of a command thread: who asked for what, and where each command stands.</summary>
     public static SlackMessage Root(RootRequest request, IReadOnlyList<CommandView> commands, int version)
@@ -36,19 +38,26 @@ internal static class SlackBlocks
             Section(SlackText.Truncate(status, SectionLimit)),
         };
 
+        var buttons = new JsonArray();
+        // Waiting for a second person: the decision is one click away, for whoever may make it.
+        if (commands.Any(c => c.State == CommandState.AwaitingApproval))
+        {
+            buttons.Add(Button(SlackActions.Approve, "Approve", request.RequestId, "primary", null));
+            buttons.Add(Button(SlackActions.Deny, "Deny", request.RequestId, "danger", null));
+        }
+
         var cancellable = commands.Count == 0
             ? request.SingleServer ? [request.RequestId] : []
             : commands.Where(c => !c.State.IsTerminal()).Select(c => c.CommandId).Take(MaxCancelButtons).ToList();
-        if (cancellable.Count > 0)
+        for (var i = 0; i < cancellable.Count; i++)
         {
-            var buttons = new JsonArray();
-            for (var i = 0; i < cancellable.Count; i++)
-            {
-                var label = cancellable.Count == 1 ? "Cancel" : SlackText.Truncate($"Cancel #{cancellable[i]}", 75);
-                buttons.Add(Button(i == 0 ? SlackActions.Cancel : $"{SlackActions.Cancel}-{i}", label, cancellable[i], "danger",
-                    Confirm("Cancel this command?", $"#{cancellable[i]} will be stopped on its server.", "Cancel it", "Keep running")));
-            }
+            var label = cancellable.Count == 1 ? "Cancel" : SlackText.Truncate($"Cancel #{cancellable[i]}", 75);
+            buttons.Add(Button(i == 0 ? SlackActions.Cancel : $"{SlackActions.Cancel}-{i}", label, cancellable[i], "danger",
+                Confirm("Cancel this command?", $"#{cancellable[i]} will be stopped on its server.", "Cancel it", "Keep running")));
+        }
 
+        if (buttons.Count > 0)
+        {
             // A new block_id per version: Slack advises it when a message is updated.
             blocks.Add(new JsonObject { ["type"] = "actions", ["block_id"] = $"root:{request.RequestId}:{version}", ["elements"] = buttons });
         }
@@ -65,46 +74,96 @@ internal static class SlackBlocks
     /// <summary>A plain reply (status lines, answers), escaped; backticks and emphasis still work.</summary>
     public static SlackMessage Reply(string text) => new(SlackText.Escape(text));
 
-    /// <summary>An approval request with Approve / Deny buttons (used once approvals exist).</summary>
-    public static SlackMessage Approval(string commandId, string commandText, string requesterName, string target)
+    /// <summary>
+    /// The thread's "needs approval" reply with Approve / Deny buttons under it. The buttons carry the
+    /// approval id only; clicking runs <c>approve &lt;id&gt;</c> / <c>deny &lt;id&gt;</c> as the clicker.
+    /// </summary>
+    public static SlackMessage ApprovalPrompt(string text, string approvalId)
     {
+        var escaped = SlackText.Escape(text);
         var blocks = new JsonArray
         {
-            new JsonObject { ["type"] = "header", ["text"] = Plain("Approval needed") },
-            Section($"*{SlackText.Escape(requesterName)}* wants to run {SlackText.Code(SlackText.Truncate(commandText, 1000))} on {SlackText.Code(target)}"),
+            Section(SlackText.Truncate(escaped, SectionLimit)),
             new JsonObject
             {
                 ["type"] = "actions",
-                ["block_id"] = $"approval:{commandId}",
+                ["block_id"] = $"approval:{approvalId}",
                 ["elements"] = new JsonArray
                 {
-                    Button(SlackActions.Approve, "Approve", commandId, "primary", null),
-                    Button(SlackActions.Deny, "Deny", commandId, "danger", null),
+                    Button(SlackActions.Approve, "Approve", approvalId, "primary", null),
+                    Button(SlackActions.Deny, "Deny", approvalId, "danger",
+                        Confirm("Deny this request?", $"#{approvalId} will not run.", "Deny it", "Back")),
                 },
             },
-            Context($"ChatOps · #{commandId} · a second person must approve"),
         };
-        return new SlackMessage($"Approval needed: {SlackText.Escape(commandText)} on {SlackText.Escape(target)}", blocks.ToJsonString(Compact));
+        return new SlackMessage(escaped, blocks.ToJsonString(Compact));
     }
 
-    /// <summary>An alert with Ack / Resolve / Run runbook / Silence buttons (used by the alerting module).</summary>
-    public static SlackMessage Alert(string alertId, string title, string severity, string serverId, string summary, bool hasRunbook)
+    /// <summary>
+    /// The root of an alert thread: severity, state, value against its condition, since when, who
+    /// acknowledged, and one button per <see cref="AlertCard.Actions"/> whose value is the command it runs.
+    /// </summary>
+    public static SlackMessage AlertRoot(AlertCard card, int version)
     {
-        var buttons = new JsonArray
+        var fields = new JsonArray
         {
-            Button(SlackActions.AlertAck, "Ack", alertId, null, null),
-            Button(SlackActions.AlertResolve, "Resolve", alertId, "primary", null),
+            Field("Severity", card.Severity.ToString().ToLowerInvariant()),
+            Field("State", card.State.ToString().ToLowerInvariant()),
+            Field("Value", card.Value ?? "no data"),
+            Field("Condition", card.Condition),
+            Field("Since", card.Since.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC"),
         };
-        if (hasRunbook) buttons.Add(Button(SlackActions.AlertRunbook, "Run runbook", alertId, null, null));
-        buttons.Add(Button(SlackActions.AlertSilence, "Silence 1h", alertId, null, null));
+        if (card.AcknowledgedBy is { } by) fields.Add(Field("Acknowledged by", by));
+        if (card.Duration is { } lasted) fields.Add(Field("Lasted", FormatDuration(lasted)));
+
         var blocks = new JsonArray
         {
-            new JsonObject { ["type"] = "header", ["text"] = Plain(SlackText.Truncate($"{severity.ToUpperInvariant()}: {title}", 150)) },
-            Section(SlackText.Truncate($"{SlackText.Code(serverId)} · {SlackText.Escape(summary)}", SectionLimit)),
-            new JsonObject { ["type"] = "actions", ["block_id"] = $"alert:{alertId}", ["elements"] = buttons },
-            Context($"ChatOps alert {alertId}"),
+            new JsonObject { ["type"] = "header", ["text"] = Plain(SlackText.Truncate(card.Title, 150)) },
+            new JsonObject { ["type"] = "section", ["fields"] = fields },
         };
-        return new SlackMessage($"{severity}: {SlackText.Escape(title)} on {SlackText.Escape(serverId)}", blocks.ToJsonString(Compact));
+
+        // The card's text has the metric, summary and labels in words; its first line is the header.
+        var detail = card.Text.Split('\n', 2) is [_, var rest] ? rest : "";
+        var actionsLine = detail.IndexOf("\nActions: ", StringComparison.Ordinal);
+        if (actionsLine >= 0) detail = detail[..actionsLine];
+        if (detail.Length > 0) blocks.Add(Section(SlackText.Truncate(SlackText.Escape(detail), SectionLimit)));
+
+        if (card.Actions.Count > 0)
+        {
+            var buttons = new JsonArray();
+            foreach (var action in card.Actions.Take(MaxAlertButtons))
+            {
+                var (actionId, style, confirm) = action.Kind switch
+                {
+                    AlertActionKind.Acknowledge => (SlackActions.AlertAck, "primary", (JsonObject?)null),
+                    AlertActionKind.Resolve => (SlackActions.AlertResolve, (string?)null, null),
+                    AlertActionKind.RunRunbook => (SlackActions.AlertRunbook, null,
+                        Confirm("Run the runbook?", SlackText.Truncate(action.Command, 250), "Run it", "Back")),
+                    _ => (SlackActions.AlertSilence, null, null),
+                };
+                // The value is the command itself (at most 2,000 characters); a longer one cannot be a button.
+                if (action.Command.Length > MaxButtonValue) continue;
+                buttons.Add(Button(actionId, action.Label, action.Command, style, confirm));
+            }
+
+            if (buttons.Count > 0)
+                blocks.Add(new JsonObject { ["type"] = "actions", ["block_id"] = $"alert:{card.AlertId}:{version}", ["elements"] = buttons });
+        }
+
+        blocks.Add(Context($"ChatOps alert #{SlackText.Escape(card.AlertId)} · rule {SlackText.Escape(card.RuleName)} · fingerprint {SlackText.Escape(card.Fingerprint)}"));
+        return new SlackMessage(SlackText.Escape(card.Title), blocks.ToJsonString(Compact));
+    }
+
+    /// <summary>A reply in an alert thread, led by a mention (already rendered as Slack markup) when there is one.</summary>
+    public static SlackMessage AlertReply(string text, string? mention, string? rawMention)
+    {
+        var escaped = SlackText.Escape(text);
+        if (mention is null) return new SlackMessage(escaped);
+        var raw = rawMention is null ? null : SlackText.Escape(rawMention);
+        // The escalation text names the on-call group; make that name the real mention rather than adding a second one.
+        return raw is { Length: > 0 } && escaped.Contains(raw, StringComparison.Ordinal)
+            ? new SlackMessage(escaped.Replace(raw, mention, StringComparison.Ordinal))
+            : new SlackMessage(mention + " " + escaped);
     }
 
     private static string StatusLine(CommandView view)
@@ -146,6 +205,9 @@ internal static class SlackBlocks
 
     private static JsonObject Context(string mrkdwn) =>
         new() { ["type"] = "context", ["elements"] = new JsonArray { new JsonObject { ["type"] = "mrkdwn", ["text"] = mrkdwn } } };
+
+    private static JsonObject Field(string name, string value) =>
+        new() { ["type"] = "mrkdwn", ["text"] = SlackText.Truncate($"*{name}:*\n{SlackText.Escape(value)}", 2000) };
 
     private static JsonObject Plain(string text) => new() { ["type"] = "plain_text", ["text"] = text };
 

@@ -6,7 +6,8 @@ namespace ChatOps.Slack.Internal;
 
 /// <summary>
 /// One outbound queue per channel, drained by one worker at Slack's pace (about one message per
-/// second per channel). Output pieces queued behind each other for the same thread go out as one
+/// second per channel; thread roots, which hold up an acknowledgement, may burst a little, see
+/// <see cref="SlackOptions.RootBurst"/>). Output pieces queued behind each other for the same thread go out as one
 /// message (concatenated, never dropped); updates of one message collapse into the latest. Rate
 /// limits and transient errors are handled by <see cref="SlackWebApiClient"/> inside the worker, so
 /// a 429 holds back exactly the channel that earned it.
@@ -21,7 +22,7 @@ internal sealed partial class SlackOutbox(SlackWebApiClient api, SlackOptions op
     private readonly CancellationTokenSource _stopping = new();
     private bool _disposed;
 
-    /// <summary>Queues a message; <paramref name="first"/> puts it ahead of what is waiting (thread roots).</summary>
+    /// <summary>Queues a message; <paramref name="first"/> puts it ahead of ordinary messages waiting (thread roots), in arrival order among themselves.</summary>
     public Task<string?> Enqueue(Outbound item, bool first = false)
     {
         ChannelQueue queue;
@@ -43,8 +44,26 @@ internal sealed partial class SlackOutbox(SlackWebApiClient api, SlackOptions op
                 return waiting.Done.Task;
             }
 
-            if (first) queue.Items.AddFirst(item);
-            else queue.Items.AddLast(item);
+            if (first)
+            {
+                // Ahead of ordinary messages, but behind roots already waiting: roots go out in the
+                // order they were asked for, or a steady stream of new ones would starve the oldest.
+                item.Ahead = true;
+                var after = queue.Items.First;
+                LinkedListNode<Outbound>? lastAhead = null;
+                while (after is not null && after.Value.Ahead)
+                {
+                    lastAhead = after;
+                    after = after.Next;
+                }
+
+                if (lastAhead is null) queue.Items.AddFirst(item);
+                else queue.Items.AddAfter(lastAhead, item);
+            }
+            else
+            {
+                queue.Items.AddLast(item);
+            }
 
             if (!queue.Running)
             {
@@ -81,7 +100,9 @@ internal sealed partial class SlackOutbox(SlackWebApiClient api, SlackOptions op
                 batch = TakeBatch(queue.Items);
             }
 
-            var wait = queue.NextSendAt - time.GetUtcNow();
+            var now = time.GetUtcNow();
+            var wait = queue.NextSendAt - now;
+            if (wait > TimeSpan.Zero && batch[0].Ahead && TakeRootCredit(queue, now)) wait = TimeSpan.Zero;
             try
             {
                 if (wait > TimeSpan.Zero) await Task.Delay(wait, time, _stopping.Token);
@@ -98,6 +119,26 @@ internal sealed partial class SlackOutbox(SlackWebApiClient api, SlackOptions op
 
             queue.NextSendAt = time.GetUtcNow() + options.ChannelInterval;
         }
+    }
+
+    // A token bucket for roots only: up to RootBurst at once, refilled at one per ChannelInterval.
+    private bool TakeRootCredit(ChannelQueue queue, DateTimeOffset now)
+    {
+        if (options.RootBurst == 0 || options.ChannelInterval <= TimeSpan.Zero) return false;
+        if (queue.CreditsAt == default)
+        {
+            queue.RootCredits = options.RootBurst;
+        }
+        else
+        {
+            var refill = (now - queue.CreditsAt) / options.ChannelInterval;
+            queue.RootCredits = Math.Min(options.RootBurst, queue.RootCredits + refill);
+        }
+
+        queue.CreditsAt = now;
+        if (queue.RootCredits < 1) return false;
+        queue.RootCredits--;
+        return true;
     }
 
     private static List<Outbound> TakeBatch(LinkedList<Outbound> items)
@@ -177,6 +218,8 @@ internal sealed partial class SlackOutbox(SlackWebApiClient api, SlackOptions op
         public bool Running { get; set; }
         public Task? Worker { get; set; }
         public DateTimeOffset NextSendAt { get; set; }
+        public double RootCredits { get; set; }
+        public DateTimeOffset CreditsAt { get; set; }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not deliver {Count} Slack message(s) ({Kind}) to channel {Channel}: {ErrorCode}")]

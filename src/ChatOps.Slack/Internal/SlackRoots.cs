@@ -30,6 +30,13 @@ internal sealed class SlackRoots(TimeProvider time)
         {
             if (!(state.Views.TryGetValue(view.CommandId, out var known) && known.State.IsTerminal() && !view.State.IsTerminal()))
                 state.Views[view.CommandId] = Merge(known, view);
+
+            // A fan-out awaits approval under its request id (the approval's id); once its commands
+            // report for themselves, that stand-in has said what it had to say.
+            var requestId = state.Request.RequestId;
+            if (view.CommandId != requestId && view.CommandId.StartsWith(requestId + "-", StringComparison.Ordinal)
+                && state.Views.TryGetValue(requestId, out var standIn) && standIn.State == CommandState.AwaitingApproval)
+                state.Views.Remove(requestId);
             state.Version++;
             return Render(state);
         }

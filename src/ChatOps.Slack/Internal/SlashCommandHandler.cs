@@ -1,4 +1,3 @@
-using ChatOps.Core.Ports;
 using ChatOps.Core.Security;
 using Microsoft.Extensions.Logging;
 
@@ -8,11 +7,11 @@ namespace ChatOps.Slack.Internal;
 /// A slash command: answered within Slack's window, always. The request id comes from
 /// <c>trigger_id</c>, so the same request delivered again (a replay, a proxy retry) joins the first
 /// one's work and gets its answer instead of running again. Work that outlasts the budget goes on in
-/// the background and answers through the <c>response_url</c>.
+/// the background and answers through the <c>response_url</c> (<see cref="SlackResponder"/>, bounded).
 /// </summary>
 internal sealed partial class SlashCommandHandler(
     SlackCommandFlow flow,
-    SlackWebApiClient api,
+    SlackResponder responder,
     SlackOptions options,
     TimeProvider time,
     ILogger<SlashCommandHandler> logger)
@@ -52,19 +51,11 @@ internal sealed partial class SlashCommandHandler(
         return "Something went wrong on our side, so this request may not have run; the server log has the details. Try again in a moment.";
     }
 
+    // Only waits for the work (a continuation, no thread); the delivery itself is the responder's, bounded.
     private async Task AnswerLaterAsync(SlashCommand command, string requestId, Task<string> work)
     {
-        try
-        {
-            await ((Task)work).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            var text = Answer(work);
-            if (command.ResponseUrl is { } url) await api.PostToResponseUrlAsync(url, SlackBlocks.Reply(text));
-            else await api.PostEphemeralAsync(command.ChannelId, command.UserId, SlackBlocks.Reply(text));
-        }
-        catch (ChatDeliveryException ex)
-        {
-            LogLateAnswerFailed(requestId, ex.ErrorCode);
-        }
+        await ((Task)work).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        responder.TryQueue(new PendingAnswer(requestId, command.ChannelId, command.UserId, null, command.ResponseUrl, SlackBlocks.Reply(Answer(work))));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Slack slash command {RequestId} from {TeamId}/{UserId}: {Outcome}")]
@@ -75,7 +66,4 @@ internal sealed partial class SlashCommandHandler(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Slack slash command failed")]
     private partial void LogFailed(Exception? exception);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not deliver the late answer of Slack request {RequestId}: {ErrorCode}")]
-    private partial void LogLateAnswerFailed(string requestId, string errorCode);
 }

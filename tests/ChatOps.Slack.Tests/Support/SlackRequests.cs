@@ -15,6 +15,8 @@ public static class SlackRequests
     public const string Alice = "U0ALICE01";
     public const string Bob = "U0BOB0001";
     public const string Viewer = "U0VIEW001";
+    public const string Carol = "U0CAROL01";
+    public const string Dave = "U0DAVE001";
     public const string Stranger = "U0STRANGE";
     public const string Bot = "U0BOT0001";
 

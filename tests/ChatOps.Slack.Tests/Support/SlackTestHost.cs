@@ -1,4 +1,6 @@
 using ChatOps.Core;
+using ChatOps.Core.Alerts;
+using ChatOps.Core.Observability;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Events;
 using ChatOps.Core.Ports;
@@ -49,7 +51,10 @@ public sealed class SlackTestHost : IAsyncDisposable
         builder.Services.AddSqliteStore(o => o.Path = Path.Combine(folder, "chatops.db"));
         builder.Services.AddInMemoryBus();
         builder.Services.AddInMemoryState();
+        builder.Services.AddSqliteAccessStores();
         builder.Services.AddChatOpsCore();
+        builder.Services.AddChatOpsAlerts();
+        builder.Services.AddSingleton<ChatOpsMeter>();
         builder.Services.AddSlack(o =>
         {
             o.SigningSecret = SlackRequests.Secret;
@@ -75,7 +80,7 @@ public sealed class SlackTestHost : IAsyncDisposable
         return host;
     }
 
-    /// <summary>admin (via slack:U024BE7LH, as ChatOps:Bootstrap:Admins links it), alice and bob (operators), a viewer.</summary>
+    /// <summary>admin (via slack:U024BE7LH, as ChatOps:Bootstrap:Admins links it), alice and bob (operators), a viewer, carol (operator and approver), dave (approver).</summary>
     private async Task SeedUsersAsync()
     {
         var users = Services.GetRequiredService<IUserStore>();
@@ -84,11 +89,16 @@ public sealed class SlackTestHost : IAsyncDisposable
         await AddUserAsync(users, "alice", "Alice", Roles.Operator, $"slack:{SlackRequests.Team}/{SlackRequests.Alice}", now);
         await AddUserAsync(users, "bob", "Bob", Roles.Operator, $"slack:{SlackRequests.Team}/{SlackRequests.Bob}", now);
         await AddUserAsync(users, "vic", "Vic", Roles.Viewer, $"slack:{SlackRequests.Team}/{SlackRequests.Viewer}", now);
+        await AddUserAsync(users, "carol", "Carol", [Roles.Operator, Roles.Approver], $"slack:{SlackRequests.Team}/{SlackRequests.Carol}", now);
+        await AddUserAsync(users, "dave", "Dave", [Roles.Approver], $"slack:{SlackRequests.Team}/{SlackRequests.Dave}", now);
     }
 
-    private static async Task AddUserAsync(IUserStore users, string id, string name, string role, string identity, DateTimeOffset now)
+    private static Task AddUserAsync(IUserStore users, string id, string name, string role, string identity, DateTimeOffset now) =>
+        AddUserAsync(users, id, name, [role], identity, now);
+
+    private static async Task AddUserAsync(IUserStore users, string id, string name, IReadOnlyList<string> roles, string identity, DateTimeOffset now)
     {
-        await users.UpsertUserAsync(new User(id, name, [role], now));
+        await users.UpsertUserAsync(new User(id, name, roles, now));
         await users.LinkIdentityAsync(identity, id);
     }
 
