@@ -24,10 +24,15 @@ public sealed class SqliteConnectionFactory : IDisposable
     // Open read connections kept for reuse; more than this many concurrent readers open extra ones.
     private const int MaxIdleReaders = 16;
 
+    // About what SQLite's own 1,000-page threshold amounts to for our small transactions.
+    private const int CheckpointEveryCommits = 200;
+
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly ConcurrentQueue<IWriteStep> _pending = new();
     private readonly ConcurrentBag<SqliteConnection> _idleReaders = [];
     private SqliteConnection? _writer;
+    private int _commitsSinceCheckpoint;
+    private int _checkpointing;
     private volatile bool _disposed;
     private readonly string _pragmas;
     private readonly string _directory;
@@ -207,7 +212,7 @@ public sealed class SqliteConnectionFactory : IDisposable
         SqliteConnection? pooled = null;
         try
         {
-            var connection = _writer ??= _disposed ? null : await OpenAsync(CancellationToken.None);
+            var connection = _writer ??= _disposed ? null : await OpenWriterAsync();
             connection ??= pooled = await OpenAsync(CancellationToken.None);
             await using var transaction = connection.BeginTransaction(deferred: false);
             var alone = batch.Count == 1;
@@ -233,6 +238,12 @@ public sealed class SqliteConnectionFactory : IDisposable
             {
                 step.Publish();
             }
+
+            if (++_commitsSinceCheckpoint >= CheckpointEveryCommits && Interlocked.CompareExchange(ref _checkpointing, 1, 0) == 0)
+            {
+                _commitsSinceCheckpoint = 0;
+                _ = Task.Run(CheckpointAsync);
+            }
         }
         catch (Exception ex)
         {
@@ -251,6 +262,38 @@ public sealed class SqliteConnectionFactory : IDisposable
             {
                 await pooled.DisposeAsync();
             }
+        }
+    }
+
+    // The writer never checkpoints itself: SQLite's automatic checkpoint runs inside the COMMIT that
+    // crosses the threshold and fsyncs there, stalling every writer queued behind it (the long tail of
+    // the ack latency). A passive checkpoint on another connection copies the WAL back without taking
+    // the write lock.
+    private async Task<SqliteConnection> OpenWriterAsync()
+    {
+        var writer = await OpenAsync(CancellationToken.None);
+        await ExecuteAsync(writer, "PRAGMA wal_autocheckpoint = 0;", CancellationToken.None);
+        return writer;
+    }
+
+    private async Task CheckpointAsync()
+    {
+        try
+        {
+            await using var connection = await OpenAsync(CancellationToken.None);
+            await ExecuteAsync(connection, "PRAGMA wal_checkpoint(PASSIVE);", CancellationToken.None);
+        }
+        catch (SqliteException)
+        {
+            // Best effort: the next one (or closing the last connection) copies the WAL back.
+        }
+        catch (ObjectDisposedException)
+        {
+            // shutting down
+        }
+        finally
+        {
+            Volatile.Write(ref _checkpointing, 0);
         }
     }
 
