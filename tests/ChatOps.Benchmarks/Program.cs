@@ -8,6 +8,7 @@ var scenarios = new Dictionary<string, Func<BenchArgs, Task>>
     ["slack-ack"] = SlackAckScenario.RunAsync,
     ["roundtrip"] = RoundTripScenario.RunAsync,
     ["router"] = RouterThroughputScenario.RunAsync,
+    ["router-scale"] = RouterThroughputScenario.RunScaleAsync,
     ["store"] = StoreScenario.RunAsync,
     ["redis-lock"] = RedisLockScenario.RunAsync,
     ["kafka-bus"] = KafkaBusScenario.RunAsync,

@@ -6,7 +6,10 @@ using ChatOps.Core.Domain;
 using ChatOps.Core.Events;
 using ChatOps.Core.Ports;
 using ChatOps.Core.Routing;
+using ChatOps.Benchmarks.Scale;
 using ChatOps.Embedded;
+using ChatOps.Kafka;
+using ChatOps.Redis;
 
 namespace ChatOps.Benchmarks.Scenarios;
 
@@ -19,7 +22,6 @@ public static class RouterThroughputScenario
 {
     public static async Task RunAsync(BenchArgs args)
     {
-        var commands = Math.Max(args.Requests, 1000);
         var path = Path.Combine(Path.GetTempPath(), $"chatops-bench-router-{Guid.NewGuid():N}.db");
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
@@ -27,6 +29,41 @@ public static class RouterThroughputScenario
         services.AddInMemoryBus();
         services.AddInMemoryState();
         services.AddChatOpsCore();
+        await MeasureAsync(services, args, "raw lock acquire+release (in-process)");
+        Console.WriteLine("target: >= 10,000 commands/s in scale mode (router-scale); this run is the embedded default with SQLite");
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" }) File.Delete(file);
+    }
+
+    /// <summary>
+    /// The same measurement in scale mode: PostgreSQL store, Redis locks/registry/pub-sub, Kafka bus (librdkafka's
+    /// mock cluster, 3 brokers, 12 partitions), all in this process against real servers. Baseline: raw
+    /// acquire+release of <c>RedisCommandLock</c> on the same redis-server.
+    /// </summary>
+    public static async Task RunScaleAsync(BenchArgs args)
+    {
+        await using var backends = await ScaleBackends.StartAsync();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        PostgresStoreLoader.AddPostgresStore(services, backends.PostgresConnectionString);
+        services.AddKafkaBus(o =>
+        {
+            o.BootstrapServers = backends.KafkaBootstrap;
+            o.ReplicationFactor = 3;
+            // The mock cluster holds an empty fetch for the whole wait, and rebalances at session-timeout pace.
+            o.FetchWaitMax = TimeSpan.FromMilliseconds(5);
+            o.SessionTimeout = TimeSpan.FromSeconds(6);
+            o.HeartbeatInterval = TimeSpan.FromMilliseconds(200);
+            o.Linger = TimeSpan.FromMilliseconds(1);
+        });
+        services.AddRedisState(o => o.Configuration = backends.RedisConfiguration);
+        services.AddChatOpsCore();
+        await MeasureAsync(services, args, "raw RedisCommandLock acquire+release");
+        Console.WriteLine("target: >= 10,000 commands/s in scale mode (PostgreSQL with default durability; Kafka is the mock cluster: compare ratios)");
+    }
+
+    private static async Task MeasureAsync(ServiceCollection services, BenchArgs args, string baselineName)
+    {
+        var commands = Math.Max(args.Requests, 1000);
         await using var provider = services.BuildServiceProvider();
         foreach (var hosted in provider.GetServices<IHostedService>()) await hosted.StartAsync(CancellationToken.None);
 
@@ -49,9 +86,11 @@ public static class RouterThroughputScenario
         var router = provider.GetRequiredService<CommandRouter>();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var finished = 0;
+        var succeeded = 0;
         await using var routing = await bus.SubscribeAsync(Topics.Commands, CommandRouter.ConsumerGroup, router.HandleAsync);
-        await using var counting = await bus.SubscribeAsync(Topics.Commands, "bench-count", (envelope, _) =>
+        await using var counting = await bus.SubscribeAsync(Topics.Commands, "bench-count-" + Guid.NewGuid().ToString("N")[..8], (envelope, _) =>
         {
+            if (envelope.Type == EventTypes.CommandCompleted) Interlocked.Increment(ref succeeded);
             if (envelope.Type is EventTypes.CommandCompleted or EventTypes.CommandFailed && Interlocked.Increment(ref finished) == commands)
                 done.TrySetResult();
             return Task.CompletedTask;
@@ -62,7 +101,7 @@ public static class RouterThroughputScenario
         for (var i = 0; i < commands; i++)
         {
             var target = $"s-{i % args.Servers:D4}";
-            var request = new CommandRequested($"b{i}", "run uptime", "run", target, new Dictionary<string, string> { ["target"] = target, ["action"] = "uptime" },
+            var request = new CommandRequested($"b{i}-{Guid.NewGuid().ToString("N")[..6]}", "run uptime", "run", target, new Dictionary<string, string> { ["target"] = target, ["action"] = "uptime" },
                 [], new Dictionary<string, string>(), requester, new ChatRef("bench", "c", null), time.GetUtcNow());
             await bus.PublishAsync(Topics.Commands, Envelope.Create(EventTypes.CommandRequested, target, request, time.GetUtcNow()));
         }
@@ -70,12 +109,12 @@ public static class RouterThroughputScenario
         await done.Task.WaitAsync(TimeSpan.FromMinutes(5));
         stopwatch.Stop();
         var perSecond = commands / stopwatch.Elapsed.TotalSeconds;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"baseline: raw lock acquire+release (in-process)",-52} {baseline,10:0} ops/s"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{$"router: {commands} commands over {args.Servers} servers",-52} {perSecond,10:0} commands/s ({stopwatch.Elapsed.TotalSeconds:0.00} s)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"baseline: " + baselineName,-52} {baseline,10:0} ops/s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{$"router: {commands} commands over {args.Servers} servers",-52} {perSecond,10:0} commands/s ({stopwatch.Elapsed.TotalSeconds:0.00} s, {succeeded} succeeded)"));
         Report.Ratio("router throughput", perSecond, baseline);
-        Console.WriteLine("target: >= 10,000 commands/s in scale mode (Redis); this run is the embedded default with SQLite");
+        Console.WriteLine($"machine load average {AckLatencyScenario.LoadAverage()}");
         await gateway.StopAsync(CancellationToken.None);
-        foreach (var file in new[] { path, path + "-wal", path + "-shm" }) File.Delete(file);
+        foreach (var hosted in provider.GetServices<IHostedService>().Reverse()) await hosted.StopAsync(CancellationToken.None);
     }
 
     private static async Task<double> RawLockOpsPerSecondAsync(ICommandLock locks, int servers, int concurrency)
