@@ -75,22 +75,39 @@ public static class RouterThroughputScenario
         var serverStore = provider.GetRequiredService<IServerStore>();
         var gateway = provider.GetRequiredService<AgentGateway>();
         await gateway.StartAsync(CancellationToken.None);
+        var agents = new List<InstantAgent>();
         for (var i = 0; i < args.Servers; i++)
         {
             var id = $"s-{i:D4}";
             await serverStore.UpsertAsync(new Server(id, null, [], time.GetUtcNow()));
-            await gateway.OnHelloAsync(new InstantAgent(id, gateway), new HelloFrame(id, AgentProtocol.Version, "bench", "bench", ["uptime"]), CancellationToken.None);
+            var agent = new InstantAgent(id, gateway);
+            agents.Add(agent);
+            await gateway.OnHelloAsync(agent, new HelloFrame(id, AgentProtocol.Version, "bench", "bench", ["uptime"]), CancellationToken.None);
         }
+
+        // Heartbeats, as real agents send them: without them every registration expires part-way through a
+        // long run and the rest of the commands fail at once as "agent offline" (which looked like throughput).
+        using var stopHeartbeats = new CancellationTokenSource();
+        var heartbeats = Task.Run(async () =>
+        {
+            for (long seq = 1; !stopHeartbeats.IsCancellationRequested; seq++)
+            {
+                foreach (var agent in agents) await gateway.OnFrameAsync(agent, new HeartbeatFrame(seq, time.GetUtcNow()), CancellationToken.None);
+                try { await Task.Delay(TimeSpan.FromSeconds(2), stopHeartbeats.Token); } catch (OperationCanceledException) { }
+            }
+        });
 
         var bus = provider.GetRequiredService<IEventBus>();
         var router = provider.GetRequiredService<CommandRouter>();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var finished = 0;
         var succeeded = 0;
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
         await using var routing = await bus.SubscribeAsync(Topics.Commands, CommandRouter.ConsumerGroup, router.HandleAsync);
         await using var counting = await bus.SubscribeAsync(Topics.Commands, "bench-count-" + Guid.NewGuid().ToString("N")[..8], (envelope, _) =>
         {
             if (envelope.Type == EventTypes.CommandCompleted) Interlocked.Increment(ref succeeded);
+            if (envelope.Type == EventTypes.CommandFailed && failures.Count < 3) failures.Add(envelope.Read<CommandFailed>().Message);
             if (envelope.Type is EventTypes.CommandCompleted or EventTypes.CommandFailed && Interlocked.Increment(ref finished) == commands)
                 done.TrySetResult();
             return Task.CompletedTask;
@@ -112,7 +129,10 @@ public static class RouterThroughputScenario
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"baseline: " + baselineName,-52} {baseline,10:0} ops/s"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{$"router: {commands} commands over {args.Servers} servers",-52} {perSecond,10:0} commands/s ({stopwatch.Elapsed.TotalSeconds:0.00} s, {succeeded} succeeded)"));
         Report.Ratio("router throughput", perSecond, baseline);
+        foreach (var failure in failures) Console.WriteLine("a failure: " + failure);
         Console.WriteLine($"machine load average {AckLatencyScenario.LoadAverage()}");
+        await stopHeartbeats.CancelAsync();
+        await heartbeats;
         await gateway.StopAsync(CancellationToken.None);
         foreach (var hosted in provider.GetServices<IHostedService>().Reverse()) await hosted.StopAsync(CancellationToken.None);
     }
