@@ -19,6 +19,22 @@ public sealed class ScaleBackends : IAsyncDisposable
     public string RedisConfiguration { get; private set; } = "";
     public string PostgresConnectionString => _postgres?.ConnectionString ?? "";
 
+    /// <summary>Settings that put a chatops process on these servers (all services in the one process).</summary>
+    public Dictionary<string, string> ServerSettings() => new()
+    {
+        ["ChatOps__Bus"] = "kafka",
+        ["ChatOps__Kafka__BootstrapServers"] = KafkaBootstrap,
+        // The mock cluster holds an empty fetch for the whole wait and rebalances at session-timeout pace.
+        ["ChatOps__Kafka__FetchWaitMax"] = "00:00:00.005",
+        ["ChatOps__Kafka__SessionTimeout"] = "00:00:06",
+        ["ChatOps__Kafka__HeartbeatInterval"] = "00:00:00.200",
+        ["ChatOps__Kafka__ReplicationFactor"] = "3",
+        ["ChatOps__State"] = "redis",
+        ["ChatOps__Redis__Configuration"] = RedisConfiguration,
+        ["ChatOps__Store"] = "postgres",
+        ["ChatOps__Postgres__ConnectionString"] = PostgresConnectionString,
+    };
+
     public static async Task<ScaleBackends> StartAsync()
     {
         var backends = new ScaleBackends();
