@@ -114,6 +114,7 @@ public static class RouterThroughputScenario
         });
 
         var requester = new Requester("bench", "bench", "bench");
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         for (var i = 0; i < commands; i++)
         {
@@ -125,12 +126,14 @@ public static class RouterThroughputScenario
 
         await done.Task.WaitAsync(TimeSpan.FromMinutes(5));
         stopwatch.Stop();
+        var cpuPerCommand = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds / commands;
         var perSecond = commands / stopwatch.Elapsed.TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"baseline: " + baselineName,-52} {baseline,10:0} ops/s"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{$"router: {commands} commands over {args.Servers} servers",-52} {perSecond,10:0} commands/s ({stopwatch.Elapsed.TotalSeconds:0.00} s, {succeeded} succeeded)"));
         Report.Ratio("router throughput", perSecond, baseline);
         foreach (var failure in failures) Console.WriteLine("a failure: " + failure);
-        Console.WriteLine($"machine load average {AckLatencyScenario.LoadAverage()}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"CPU per command in this process (router, gateway, simulated agents, bus and store clients): {cpuPerCommand:0.00} ms; machine load average {AckLatencyScenario.LoadAverage()}"));
         await stopHeartbeats.CancelAsync();
         await heartbeats;
         await gateway.StopAsync(CancellationToken.None);
