@@ -1,11 +1,13 @@
+using ChatOps.Core.Chat.Web;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Ports;
 using ChatOps.Postgres.Internal;
 using Dapper;
+using Npgsql;
 
 namespace ChatOps.Postgres;
 
-public sealed class PostgresChatThreadStore(PostgresDataSources dataSources) : IChatThreadStore
+public sealed class PostgresChatThreadStore(PostgresDataSources dataSources) : IChatThreadStore, IChatThreadBatchWriter
 {
     public Task<bool> CreateThreadAsync(ChatThread thread, CancellationToken cancellationToken = default)
     {
@@ -68,45 +70,107 @@ public sealed class PostgresChatThreadStore(PostgresDataSources dataSources) : I
         ArgumentNullException.ThrowIfNull(author);
         ArgumentNullException.ThrowIfNull(text);
 
-        // The thread's row lock (FOR UPDATE) serialises appends to one thread: between it and the
-        // commit nobody else reads max(seq) or checks the dedupe key, so seqs are gapless and
-        // unique; appends to other threads do not wait. With a dedupe key a repeat is harmless.
         return dataSources.InTransactionAsync(async (connection, transaction) =>
         {
-            var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT EXISTS (SELECT 1 FROM chat_threads WHERE id = @threadId FOR UPDATE)",
-                new { threadId },
-                transaction,
-                cancellationToken: cancellationToken));
-            if (!exists)
-            {
-                throw UnknownThread(threadId);
-            }
+            await LockThreadAsync(connection, transaction, threadId, cancellationToken);
+            return await AppendLockedAsync(connection, transaction, threadId, author, text, at, dedupeKey, cancellationToken);
+        }, dedupeKey is null ? RetryPolicy.OnlyWhenNothingApplied : RetryPolicy.Idempotent, cancellationToken);
+    }
 
-            if (dedupeKey is not null)
+    /// <summary>The whole update in one transaction (the web channel's ack is one commit instead of five).</summary>
+    /// <exception cref="InvalidOperationException">There is no such thread (and none to create).</exception>
+    public Task ApplyAsync(ThreadUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentException.ThrowIfNullOrWhiteSpace(update.ThreadId, nameof(update));
+        ArgumentNullException.ThrowIfNull(update.Messages, nameof(update));
+        if (update.Create is { } create && create.Id != update.ThreadId) throw new ArgumentException("the thread to create must have the update's thread id", nameof(update));
+        foreach (var message in update.Messages)
+        {
+            ArgumentNullException.ThrowIfNull(message, nameof(update));
+            ArgumentNullException.ThrowIfNull(message.Author, nameof(update));
+            ArgumentNullException.ThrowIfNull(message.Text, nameof(update));
+        }
+
+        var threadId = update.ThreadId;
+        var idempotent = update.Messages.All(m => m.DedupeKey is not null);
+        return dataSources.InTransactionAsync(async (connection, transaction) =>
+        {
+            if (update.Create is { } thread)
             {
-                var existing = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-                    "SELECT seq FROM chat_messages WHERE thread_id = @threadId AND dedupe_key = @dedupeKey",
-                    new { threadId, dedupeKey },
+                await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    INSERT INTO chat_threads (id, channel, user_id, command_id, created_at) VALUES (@Id, @Channel, @UserId, @CommandId, @CreatedAt)
+                    ON CONFLICT (id) DO NOTHING
+                    """,
+                    new { thread.Id, thread.Channel, thread.UserId, thread.CommandId, CreatedAt = PostgresTime.ToDb(thread.CreatedAt) },
                     transaction,
                     cancellationToken: cancellationToken));
-                if (existing is { } seq)
-                {
-                    return seq;
-                }
             }
 
-            return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                """
-                INSERT INTO chat_messages (thread_id, seq, author, text, at, dedupe_key)
-                SELECT @threadId, COALESCE(MAX(seq), 0) + 1, @author, @text, @at, @dedupeKey
-                FROM chat_messages WHERE thread_id = @threadId
-                RETURNING seq
-                """,
-                new { threadId, author, text = PostgresText.WithoutNul(text), at = PostgresTime.ToDb(at), dedupeKey },
+            await LockThreadAsync(connection, transaction, threadId, cancellationToken);
+            if (update.CommandId is { } commandId)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE chat_threads SET command_id = @commandId WHERE id = @threadId", new { threadId, commandId }, transaction, cancellationToken: cancellationToken));
+            }
+
+            foreach (var message in update.Messages)
+            {
+                await AppendLockedAsync(connection, transaction, threadId, message.Author, message.Text, message.At, message.DedupeKey, cancellationToken);
+            }
+
+            if (update.Status is { } status)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE chat_threads SET status = @status WHERE id = @threadId", new { threadId, status }, transaction, cancellationToken: cancellationToken));
+            }
+
+            return 0;
+        }, idempotent ? RetryPolicy.Idempotent : RetryPolicy.OnlyWhenNothingApplied, cancellationToken);
+    }
+
+    // The thread's row lock (FOR UPDATE) serialises appends to one thread: between it and the
+    // commit nobody else reads max(seq) or checks the dedupe key, so seqs are gapless and
+    // unique; appends to other threads do not wait. With a dedupe key a repeat is harmless.
+    private static async Task LockThreadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string threadId, CancellationToken cancellationToken)
+    {
+        var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM chat_threads WHERE id = @threadId FOR UPDATE)",
+            new { threadId },
+            transaction,
+            cancellationToken: cancellationToken));
+        if (!exists)
+        {
+            throw UnknownThread(threadId);
+        }
+    }
+
+    private static async Task<long> AppendLockedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string threadId, string author, string text, DateTimeOffset at, string? dedupeKey, CancellationToken cancellationToken)
+    {
+        if (dedupeKey is not null)
+        {
+            var existing = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                "SELECT seq FROM chat_messages WHERE thread_id = @threadId AND dedupe_key = @dedupeKey",
+                new { threadId, dedupeKey },
                 transaction,
                 cancellationToken: cancellationToken));
-        }, dedupeKey is null ? RetryPolicy.OnlyWhenNothingApplied : RetryPolicy.Idempotent, cancellationToken);
+            if (existing is { } seq)
+            {
+                return seq;
+            }
+        }
+
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            """
+            INSERT INTO chat_messages (thread_id, seq, author, text, at, dedupe_key)
+            SELECT @threadId, COALESCE(MAX(seq), 0) + 1, @author, @text, @at, @dedupeKey
+            FROM chat_messages WHERE thread_id = @threadId
+            RETURNING seq
+            """,
+            new { threadId, author, text = PostgresText.WithoutNul(text), at = PostgresTime.ToDb(at), dedupeKey },
+            transaction,
+            cancellationToken: cancellationToken));
     }
 
     public Task<IReadOnlyList<ChatThreadMessage>> GetMessagesAsync(string threadId, long afterSeq = 0, CancellationToken cancellationToken = default)

@@ -25,6 +25,19 @@ public sealed class BenchServer : IAsyncDisposable
 
     public string Output => _process.Output;
 
+    /// <summary>
+    /// CPU time the server process has used so far (user + system). On a shared machine the wall-clock
+    /// latencies move with everyone else's load; CPU per request moves far less.
+    /// </summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(_process.Id);
+            return process.TotalProcessorTime;
+        }
+    }
+
     public static async Task<BenchServer> StartAsync(bool localAgent, IReadOnlyDictionary<string, string>? settings = null)
     {
         var dataDir = Directory.CreateTempSubdirectory("chatops-bench-").FullName;

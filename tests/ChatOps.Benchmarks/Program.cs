@@ -5,9 +5,12 @@ using ChatOps.Benchmarks.Scenarios;
 var scenarios = new Dictionary<string, Func<BenchArgs, Task>>
 {
     ["ack"] = AckLatencyScenario.RunAsync,
+    ["ack-scale"] = AckLatencyScenario.RunScaleAsync,
     ["slack-ack"] = SlackAckScenario.RunAsync,
     ["roundtrip"] = RoundTripScenario.RunAsync,
+    ["roundtrip-scale"] = RoundTripScenario.RunScaleAsync,
     ["router"] = RouterThroughputScenario.RunAsync,
+    ["router-scale"] = RouterThroughputScenario.RunScaleAsync,
     ["store"] = StoreScenario.RunAsync,
     ["redis-lock"] = RedisLockScenario.RunAsync,
     ["kafka-bus"] = KafkaBusScenario.RunAsync,

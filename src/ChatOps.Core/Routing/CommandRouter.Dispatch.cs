@@ -123,7 +123,10 @@ public sealed partial class CommandRouter
     {
         var command = await commands.GetAsync(commandId, cancellationToken);
         if (command is null) return;
-        var finished = await commands.TryTransitionAsync(commandId, CommandStates.Active, state, update, cancellationToken);
+        // Already terminal (e.g. our own CommandFailed coming back after we failed it): the transition
+        // could not match, so skip the write it would cost.
+        var finished = CommandStates.Active.Contains(command.State)
+            && await commands.TryTransitionAsync(commandId, CommandStates.Active, state, update, cancellationToken);
         if (command.FencingToken is { } token)
             await locks.ReleaseAsync(new LockLease(command.ServerId, command.Id, token, time.GetUtcNow()), cancellationToken);
         if (finished)

@@ -157,6 +157,9 @@ public sealed partial class CommandRouter(
             return null;
         }
 
+        // One server by id is the common case: a point read instead of listing (and matching) every server.
+        if (selector.Kind == TargetKind.Id && await servers.GetAsync(selector.Expression, cancellationToken) is { } exact) return [exact];
+
         var all = await servers.ListAsync(cancellationToken);
         var selected = selector.Select(all);
         if (selected.Count > 0) return selected;

@@ -4,7 +4,7 @@ namespace ChatOps.Embedded.Bus;
 public sealed class InMemoryBusOptions
 {
     /// <summary>Partitions of every topic, fixed when the topic is first used.</summary>
-    public int Partitions { get; set; } = 8;
+    public int Partitions { get; set; } = 32;
 
     /// <summary>
     /// Messages kept per partition. Messages every group has committed are trimmed at once; this bound

@@ -1,3 +1,4 @@
+using ChatOps.Core.Chat.Web;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Ports;
 using ChatOps.Embedded.Sqlite.Internal;
@@ -6,21 +7,73 @@ using Microsoft.Data.Sqlite;
 
 namespace ChatOps.Embedded.Sqlite;
 
-public sealed class SqliteChatThreadStore(SqliteConnectionFactory connections) : IChatThreadStore
+public sealed class SqliteChatThreadStore(SqliteConnectionFactory connections) : IChatThreadStore, IChatThreadBatchWriter
 {
+    /// <summary>The whole update in one transaction (the web channel's ack is one write instead of five).</summary>
+    /// <exception cref="InvalidOperationException">There is no such thread (and none to create).</exception>
+    public Task ApplyAsync(ThreadUpdate update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentException.ThrowIfNullOrWhiteSpace(update.ThreadId, nameof(update));
+        ArgumentNullException.ThrowIfNull(update.Messages, nameof(update));
+        if (update.Create is { } create && create.Id != update.ThreadId) throw new ArgumentException("the thread to create must have the update's thread id", nameof(update));
+        foreach (var message in update.Messages)
+        {
+            ArgumentNullException.ThrowIfNull(message, nameof(update));
+            ArgumentNullException.ThrowIfNull(message.Author, nameof(update));
+            ArgumentNullException.ThrowIfNull(message.Text, nameof(update));
+        }
+
+        var threadId = update.ThreadId;
+        return connections.WriteAsync(async (connection, transaction) =>
+        {
+            if (update.Create is { } thread)
+            {
+                await InsertThreadAsync(connection, transaction, thread, cancellationToken);
+            }
+
+            // Thread first, then its command and messages, status last: the order of the single calls.
+            var exists = update.CommandId is { } commandId
+                ? await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE chat_threads SET command_id = @commandId WHERE id = @threadId", new { threadId, commandId }, transaction, cancellationToken: cancellationToken)) == 1
+                : update.Create is not null || await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    "SELECT COUNT(*) FROM chat_threads WHERE id = @threadId", new { threadId }, transaction, cancellationToken: cancellationToken)) == 1;
+            if (!exists)
+            {
+                throw UnknownThread(threadId);
+            }
+
+            foreach (var message in update.Messages)
+            {
+                await AppendAsync(connection, transaction, threadId, message.Author, message.Text, message.At, message.DedupeKey, cancellationToken);
+            }
+
+            if (update.Status is { } status)
+            {
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE chat_threads SET status = @status WHERE id = @threadId", new { threadId, status }, transaction, cancellationToken: cancellationToken));
+            }
+
+            return 0;
+        }, cancellationToken);
+    }
+
     public Task<bool> CreateThreadAsync(ChatThread thread, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(thread);
         ArgumentException.ThrowIfNullOrWhiteSpace(thread.Id, nameof(thread));
-        return connections.WriteAsync(async (connection, transaction) => await connection.ExecuteAsync(new CommandDefinition(
+        return connections.WriteAsync((connection, transaction) => InsertThreadAsync(connection, transaction, thread, cancellationToken), cancellationToken);
+    }
+
+    private static async Task<bool> InsertThreadAsync(SqliteConnection connection, SqliteTransaction transaction, ChatThread thread, CancellationToken cancellationToken) =>
+        await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO chat_threads (id, channel, user_id, command_id, created_at) VALUES (@Id, @Channel, @UserId, @CommandId, @CreatedAt)
             ON CONFLICT (id) DO NOTHING
             """,
             new { thread.Id, thread.Channel, thread.UserId, thread.CommandId, CreatedAt = SqliteTime.ToText(thread.CreatedAt) },
             transaction,
-            cancellationToken: cancellationToken)) == 1, cancellationToken);
-    }
+            cancellationToken: cancellationToken)) == 1;
 
     public Task<ChatThread?> GetThreadAsync(string threadId, CancellationToken cancellationToken = default)
     {
@@ -88,39 +141,41 @@ public sealed class SqliteChatThreadStore(SqliteConnectionFactory connections) :
 
         // Inside BEGIN IMMEDIATE (and the factory's write gate) nobody else writes between the
         // dedupe lookup, reading max(seq) and the insert, so seqs are gapless and unique.
-        return connections.WriteAsync(async (connection, transaction) =>
-        {
-            if (dedupeKey is not null)
-            {
-                var existing = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-                    "SELECT seq FROM chat_messages WHERE thread_id = @threadId AND dedupe_key = @dedupeKey",
-                    new { threadId, dedupeKey },
-                    transaction,
-                    cancellationToken: cancellationToken));
-                if (existing is { } seq)
-                {
-                    return seq;
-                }
-            }
+        return connections.WriteAsync((connection, transaction) => AppendAsync(connection, transaction, threadId, author, text, at, dedupeKey, cancellationToken), cancellationToken);
+    }
 
-            try
+    private static async Task<long> AppendAsync(SqliteConnection connection, SqliteTransaction transaction, string threadId, string author, string text, DateTimeOffset at, string? dedupeKey, CancellationToken cancellationToken)
+    {
+        if (dedupeKey is not null)
+        {
+            var existing = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                "SELECT seq FROM chat_messages WHERE thread_id = @threadId AND dedupe_key = @dedupeKey",
+                new { threadId, dedupeKey },
+                transaction,
+                cancellationToken: cancellationToken));
+            if (existing is { } seq)
             {
-                return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                    """
-                    INSERT INTO chat_messages (thread_id, seq, author, text, at, dedupe_key)
-                    SELECT @threadId, COALESCE(MAX(seq), 0) + 1, @author, @text, @at, @dedupeKey
-                    FROM chat_messages WHERE thread_id = @threadId
-                    RETURNING seq
-                    """,
-                    new { threadId, author, text, at = SqliteTime.ToText(at), dedupeKey },
-                    transaction,
-                    cancellationToken: cancellationToken));
+                return seq;
             }
-            catch (SqliteException ex) when (SqliteErrors.IsForeignKeyViolation(ex))
-            {
-                throw UnknownThread(threadId, ex);
-            }
-        }, cancellationToken);
+        }
+
+        try
+        {
+            return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                """
+                INSERT INTO chat_messages (thread_id, seq, author, text, at, dedupe_key)
+                SELECT @threadId, COALESCE(MAX(seq), 0) + 1, @author, @text, @at, @dedupeKey
+                FROM chat_messages WHERE thread_id = @threadId
+                RETURNING seq
+                """,
+                new { threadId, author, text, at = SqliteTime.ToText(at), dedupeKey },
+                transaction,
+                cancellationToken: cancellationToken));
+        }
+        catch (SqliteException ex) when (SqliteErrors.IsForeignKeyViolation(ex))
+        {
+            throw UnknownThread(threadId, ex);
+        }
     }
 
     public Task<IReadOnlyList<ChatThreadMessage>> GetMessagesAsync(string threadId, long afterSeq = 0, CancellationToken cancellationToken = default)

@@ -9,28 +9,48 @@ namespace ChatOps.Benchmarks.Scenarios;
 /// </summary>
 public static class AckLatencyScenario
 {
-    public static async Task RunAsync(BenchArgs args)
+    public static Task RunAsync(BenchArgs args) => RunAsync(args, null);
+
+    /// <summary>The same against one chatops process in scale mode (Kafka mock cluster, Redis, PostgreSQL).</summary>
+    public static async Task RunScaleAsync(BenchArgs args)
+    {
+        await using var backends = await Scale.ScaleBackends.StartAsync();
+        await RunAsync(args, backends);
+    }
+
+    private static async Task RunAsync(BenchArgs args, Scale.ScaleBackends? scale)
     {
         await using var bare = await BareEndpoint.StartAsync();
-        await using var server = await BenchServer.StartAsync(localAgent: false);
+        await using var server = await BenchServer.StartAsync(localAgent: false, scale?.ServerSettings());
         using (var enrol = await server.Http.PostAsJsonAsync("/api/servers", new { id = "db-1" })) enrol.EnsureSuccessStatusCode();
 
         var body = new { text = "/chatops run db-1 uptime" };
         async Task Bare(int _) => (await bare.Http.PostAsJsonAsync("/bare", body)).EnsureSuccessStatusCode().Dispose();
         async Task ChatOps(int _) => (await server.Http.PostAsJsonAsync("/api/chat/messages", body)).EnsureSuccessStatusCode().Dispose();
 
-        await new Latencies("warm-up").RunAsync(200, args.Concurrency, Bare);
-        await new Latencies("warm-up").RunAsync(200, args.Concurrency, ChatOps);
+        // Long enough for tiered compilation to reach optimised code on a busy 2-core machine: with a
+        // few hundred requests the measured run was still partly unoptimised (and JIT-compiling) code.
+        var warmUp = Math.Max(1000, args.Requests / 2);
+        await new Latencies("warm-up").RunAsync(warmUp, args.Concurrency, Bare);
+        await new Latencies("warm-up").RunAsync(warmUp, args.Concurrency, ChatOps);
 
         var baseline = new Latencies($"bare ASP.NET Core POST (c={args.Concurrency})");
         await baseline.RunAsync(args.Requests, args.Concurrency, Bare);
         var ack = new Latencies($"chatops ack POST /api/chat/messages (c={args.Concurrency})");
+        var cpuBefore = server.CpuTime;
         await ack.RunAsync(args.Requests, args.Concurrency, ChatOps);
+        var cpuPerAck = (server.CpuTime - cpuBefore).TotalMilliseconds / args.Requests;
 
         Console.WriteLine(baseline.Line());
         Console.WriteLine(ack.Line());
         Report.Ratio("ack p50", ack.Percentile(50), baseline.Percentile(50));
         Report.Ratio("ack p99", ack.Percentile(99), baseline.Percentile(99));
-        Console.WriteLine("target: ack p99 <= 10 ms in the embedded default");
+        // Includes the router and notifier work each ack sets off (the command fails: no agent).
+        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"server CPU per ack (whole pipeline: intake, router, notifier): {cpuPerAck:0.00} ms; machine load average {LoadAverage()}"));
+        Console.WriteLine(scale is null ? "target: ack p99 <= 10 ms in the embedded default" : "target: ack p99 <= 30 ms in scale mode (Kafka is the mock cluster)");
     }
+
+    internal static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 }

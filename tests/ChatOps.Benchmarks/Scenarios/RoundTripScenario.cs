@@ -11,11 +11,20 @@ namespace ChatOps.Benchmarks.Scenarios;
 /// </summary>
 public static class RoundTripScenario
 {
-    public static async Task RunAsync(BenchArgs args)
+    public static Task RunAsync(BenchArgs args) => RunAsync(args, null);
+
+    /// <summary>The same against one chatops process in scale mode (Kafka mock cluster, Redis, PostgreSQL).</summary>
+    public static async Task RunScaleAsync(BenchArgs args)
+    {
+        await using var backends = await Scale.ScaleBackends.StartAsync();
+        await RunAsync(args, backends);
+    }
+
+    private static async Task RunAsync(BenchArgs args, Scale.ScaleBackends? scale)
     {
         var count = Math.Min(args.Requests, 300);
         await using var bare = await BareEndpoint.StartAsync();
-        await using var server = await BenchServer.StartAsync(localAgent: true);
+        await using var server = await BenchServer.StartAsync(localAgent: true, scale?.ServerSettings());
         await WaitForLocalAgentAsync(server);
 
         async Task RoundTrip(int i)
@@ -44,7 +53,7 @@ public static class RoundTripScenario
         Console.WriteLine(baseline.Line());
         Console.WriteLine(roundTrip.Line());
         Report.Ratio("round trip p50", roundTrip.Percentile(50), baseline.Percentile(50));
-        Console.WriteLine("targets (embedded): p50 <= 10 ms, p99 <= 50 ms");
+        Console.WriteLine(scale is null ? "targets (embedded): p50 <= 10 ms, p99 <= 50 ms" : "targets (scale mode): p50 <= 25 ms, p99 <= 100 ms (Kafka is the mock cluster)");
     }
 
     private static async Task WaitForLocalAgentAsync(BenchServer server)

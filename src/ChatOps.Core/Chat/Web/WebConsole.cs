@@ -21,33 +21,55 @@ public sealed class WebConsole(CommandIntake intake, IChatThreadStore threads, T
     public async Task<WebMessageResult> PostAsync(Requester requester, string? channel, string text, string? threadId, string? requestId, CancellationToken cancellationToken = default)
     {
         channel = string.IsNullOrWhiteSpace(channel) ? DefaultChannel : channel;
+        ChatThread? create = null;
         if (threadId is null || await threads.GetThreadAsync(threadId, cancellationToken) is null)
         {
             threadId = "t" + Secrets.NewShortId(10);
-            await threads.CreateThreadAsync(new ChatThread(threadId, channel, requester.UserId, null, time.GetUtcNow()), cancellationToken);
+            create = new ChatThread(threadId, channel, requester.UserId, null, time.GetUtcNow());
         }
 
-        await threads.AppendMessageAsync(threadId, requester.DisplayName, text, time.GetUtcNow(), requestId is null ? null : "in:" + requestId, cancellationToken);
+        // Stored before the intake runs, so the user's text is in the thread whatever happens next.
+        await ApplyAsync(new ThreadUpdate(threadId, [new ThreadMessage(requester.DisplayName, text, time.GetUtcNow(), requestId is null ? null : "in:" + requestId)])
+        {
+            Create = create,
+        }, cancellationToken);
         var decision = await intake.PrepareAsync(new IntakeRequest(requester, new ChatRef(WebChatClient.PlatformName, channel, threadId), text, requestId), cancellationToken);
         var reply = decision.Reply;
         if (decision.Pending is { } pending)
         {
-            await threads.SetCommandAsync(threadId, pending.RequestId, cancellationToken);
-            await threads.SetStatusAsync(threadId, CommandStateNames.Of(CommandState.Queued), cancellationToken);
-            await threads.AppendMessageAsync(threadId, WebChatClient.BotAuthor, reply.Text, time.GetUtcNow(), pending.RequestId + ":ack", cancellationToken);
+            // The ack is stored before the command is published, so the notifier's replies come after it.
+            await ApplyAsync(new ThreadUpdate(threadId, [new ThreadMessage(WebChatClient.BotAuthor, reply.Text, time.GetUtcNow(), pending.RequestId + ":ack")])
+            {
+                CommandId = pending.RequestId,
+                Status = CommandStateNames.Of(CommandState.Queued),
+            }, cancellationToken);
             if (await intake.SubmitAsync(decision, cancellationToken) is { } refused)
             {
-                await threads.AppendMessageAsync(threadId, WebChatClient.BotAuthor, refused.Text, time.GetUtcNow(), null, cancellationToken);
-                await threads.SetStatusAsync(threadId, "not_accepted", cancellationToken);
+                await ApplyAsync(new ThreadUpdate(threadId, [new ThreadMessage(WebChatClient.BotAuthor, refused.Text, time.GetUtcNow())]) { Status = "not_accepted" }, cancellationToken);
                 return new WebMessageResult(refused.Text, threadId, null);
             }
 
             return new WebMessageResult(reply.Text, threadId, pending.RequestId);
         }
 
-        await threads.AppendMessageAsync(threadId, WebChatClient.BotAuthor, reply.Text, time.GetUtcNow(), null, cancellationToken);
-        await threads.SetStatusAsync(threadId, "answered", cancellationToken);
+        await ApplyAsync(new ThreadUpdate(threadId, [new ThreadMessage(WebChatClient.BotAuthor, reply.Text, time.GetUtcNow())]) { Status = "answered" }, cancellationToken);
         return new WebMessageResult(reply.Text, threadId, null);
+    }
+
+    // One write when the store can batch; the same steps one by one otherwise.
+    private async Task ApplyAsync(ThreadUpdate update, CancellationToken cancellationToken)
+    {
+        if (threads is IChatThreadBatchWriter batch)
+        {
+            await batch.ApplyAsync(update, cancellationToken);
+            return;
+        }
+
+        if (update.Create is { } create) await threads.CreateThreadAsync(create, cancellationToken);
+        if (update.CommandId is { } commandId) await threads.SetCommandAsync(update.ThreadId, commandId, cancellationToken);
+        foreach (var message in update.Messages)
+            await threads.AppendMessageAsync(update.ThreadId, message.Author, message.Text, message.At, message.DedupeKey, cancellationToken);
+        if (update.Status is { } status) await threads.SetStatusAsync(update.ThreadId, status, cancellationToken);
     }
 
     /// <summary>The thread statuses after which nothing more is posted.</summary>
@@ -68,7 +90,8 @@ public sealed class WebConsole(CommandIntake intake, IChatThreadStore threads, T
             if (status is not null && FinalStatuses.Contains(status) || time.GetUtcNow() >= deadline)
                 return await GetThreadAsync(threadId, userId, isAdmin, cancellationToken);
             await Task.Delay(pause, time, cancellationToken);
-            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 50));
+            // Capped at 10 ms: a point read is cheap, and a longer pause was most of a fast command's round trip.
+            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 10));
         }
     }
 
