@@ -11,6 +11,7 @@ var scenarios = new Dictionary<string, Func<BenchArgs, Task>>
     ["store"] = StoreScenario.RunAsync,
     ["redis-lock"] = RedisLockScenario.RunAsync,
     ["kafka-bus"] = KafkaBusScenario.RunAsync,
+    ["ingest"] = IngestScenario.RunAsync,
 };
 
 var bench = BenchArgs.Parse(args);
