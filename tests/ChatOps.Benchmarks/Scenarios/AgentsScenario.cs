@@ -43,6 +43,7 @@ public static class AgentsScenario
         using var stop = new CancellationTokenSource();
         var random = new Random(7);
         var connectStarted = Stopwatch.GetTimestamp();
+        var (gatewayCpu, selfCpu) = (ProcessCpu.Read(gateway.ProcessId), Environment.CpuUsage.TotalTime);
         var allConnected = fleet.WhenConnectedAsync(count);
         var agents = tokens.Select(t => Task.Run(() => new SimulatedAgent(fleet, t.ServerId, t.Token, new Random(random.Next())).RunAsync(stop.Token))).ToList();
         var reached = await WaitConnectedAsync(fleet, allConnected, count, "the first connection");
@@ -54,7 +55,8 @@ public static class AgentsScenario
             return;
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} agents connected (hello/welcome) in {connectSeconds:0.0} s, {fleet.FailedAttempts} failed attempts on the way"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{count} agents connected (hello/welcome) in {connectSeconds:0.0} s ({count / connectSeconds:0}/s), {fleet.FailedAttempts} failed attempts on the way; CPU per connection: gateway {(ProcessCpu.Read(gateway.ProcessId) - gatewayCpu).TotalMilliseconds / count:0.00} ms, simulated agents {(Environment.CpuUsage.TotalTime - selfCpu).TotalMilliseconds / count:0.00} ms"));
 
         // Steady state: heartbeats every HeartbeatInterval, metrics every MetricsInterval, nothing else.
         fleet.ResetLateness();
@@ -62,8 +64,10 @@ public static class AgentsScenario
         var metricsBefore = Interlocked.Read(ref fleet.MetricSamplesSent);
         var steadyFrom = DateTimeOffset.UtcNow;
         fleet.Steady = true;
+        var steadyCpu = ProcessCpu.Read(gateway.ProcessId);
         await Task.Delay(SteadyWindow);
         var loaded = ProcessMemory.Read(gateway.ProcessId);
+        var steadyCpuShare = (ProcessCpu.Read(gateway.ProcessId) - steadyCpu) / SteadyWindow;
         fleet.Steady = false;
         var perAgent = new ProcessMemory((loaded.WorkingSetBytes - idle.WorkingSetBytes) / count, (loaded.GcHeapResidentBytes - idle.GcHeapResidentBytes) / count);
         var lateness = fleet.Lateness();
@@ -75,13 +79,14 @@ public static class AgentsScenario
             $"{$"gateway (chatops): {count} agents",-58} {Kb(perAgent.WorkingSetBytes),7:0.0} KB working set, {Kb(perAgent.GcHeapResidentBytes),6:0.0} KB GC heap per agent (whole process {loaded.WorkingSetBytes / 1048576.0:0} MB, idle {idle.WorkingSetBytes / 1048576.0:0} MB)"));
         Report.Ratio("working set per agent vs bare WebSocket", perAgent.WorkingSetBytes, Math.Max(baseline.PerConnection.WorkingSetBytes, 1));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"heartbeats in {SteadyWindow.TotalSeconds:0} s: {heartbeats} sent ({heartbeats / SteadyWindow.TotalSeconds:0}/s), lateness p50 {lateness.P50:0.0} ms, p99 {lateness.P99:0.0} ms, max {lateness.Max:0.0} ms vs the {Welcome.Heartbeat.TotalSeconds:0} s interval; connections lost meanwhile: {fleet.LostWhileSteady}"));
+            $"heartbeats in {SteadyWindow.TotalSeconds:0} s: {heartbeats} sent ({heartbeats / SteadyWindow.TotalSeconds:0}/s), lateness p50 {lateness.P50:0.0} ms, p99 {lateness.P99:0.0} ms, max {lateness.Max:0.0} ms vs the {Welcome.Heartbeat.TotalSeconds:0} s interval; connections lost meanwhile: {fleet.LostWhileSteady}; gateway CPU {steadyCpuShare:P0} of one core"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"metrics: {samples} samples sent ({samples / SteadyWindow.TotalSeconds:0}/s); the server lists {online} of {count} online, {freshMetrics} with metrics from this window"));
 
         // Restart: kill the gateway, start it again on the same port and data, wait for every agent to be back.
         fleet.Steady = false;
         var welcomesBefore = Interlocked.Read(ref fleet.Welcomes);
+        var failedBefore = Interlocked.Read(ref fleet.FailedAttempts);
         var killedAt = Stopwatch.GetTimestamp();
         await gateway.KillAsync();
         await WaitUntilAsync(() => fleet.Connected == 0, TimeSpan.FromSeconds(30));
@@ -92,7 +97,7 @@ public static class AgentsScenario
         var allBack = await WaitConnectedAsync(fleet, back, count, "the restart");
         var reconnectSeconds = Stopwatch.GetElapsedTime(killedAt).TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"restart: {(allBack ? "all" : $"only {fleet.Connected} of")} {count} agents back {reconnectSeconds:0.0} s after the kill (the new process answered /readyz after {startSeconds:0.0} s; {Interlocked.Read(ref fleet.Welcomes) - welcomesBefore} welcomes)"));
+            $"restart: {(allBack ? "all" : $"only {fleet.Connected} of")} {count} agents back {reconnectSeconds:0.0} s after the kill (the new process answered /readyz after {startSeconds:0.0} s; {Interlocked.Read(ref fleet.Welcomes) - welcomesBefore} welcomes, {Interlocked.Read(ref fleet.FailedAttempts) - failedBefore} failed attempts: refused while it was down, or timed out in its accept queue)"));
 
         var memoryOk = perAgent.WorkingSetBytes <= 64 * 1024;
         var heartbeatOk = fleet.LostWhileSteady == 0 && lateness.Max < Welcome.Heartbeat.TotalMilliseconds;

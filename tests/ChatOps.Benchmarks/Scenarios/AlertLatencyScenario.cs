@@ -37,6 +37,7 @@ public static class AlertLatencyScenario
     public static async Task RunAsync(BenchArgs args)
     {
         var alerts = args.Requests == 2000 ? 300 : args.Requests; // --requests N: how many alerts to fire (default 300)
+        const int warmUp = 10; // the first alerts after start pay for JIT and first-use caches in the server: fired, not counted
         var baseline = await BusRoundTripAsync(2000);
 
         var rulesFile = Path.Combine(Path.GetTempPath(), $"chatops-bench-alerts-{Guid.NewGuid():N}.yaml");
@@ -49,7 +50,7 @@ public static class AlertLatencyScenario
             var probes = new List<(string ServerId, ProbeAgent Agent)>();
             try
             {
-                for (var i = 0; i < alerts; i++)
+                for (var i = 0; i < alerts + warmUp; i++)
                 {
                     var id = $"alert-{i:D4}";
                     using var response = await gateway.Http.PostAsJsonAsync("/api/servers", new { id });
@@ -61,8 +62,15 @@ public static class AlertLatencyScenario
                 foreach (var (_, agent) in probes) await agent.SendMetricsAsync(DateTimeOffset.UtcNow, Cpu(20));
                 await Task.Delay(TimeSpan.FromSeconds(2));
 
+                foreach (var (_, agent) in probes.Take(warmUp))
+                {
+                    await agent.SendMetricsAsync(DateTimeOffset.UtcNow, Cpu(97));
+                    await Task.Delay(Spacing);
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(1));
                 var sentAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-                foreach (var (serverId, agent) in probes)
+                foreach (var (serverId, agent) in probes.Skip(warmUp))
                 {
                     var now = DateTimeOffset.UtcNow;
                     sentAt[serverId] = now;
@@ -77,7 +85,7 @@ public static class AlertLatencyScenario
                 var missing = alerts - latencies.Count;
                 var pass = missing == 0 && latencies.Percentile(99) <= 500;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{(pass ? "PASS" : "MISS")}: p99 <= 500 ms from the metrics frame to the web channel post (got {latencies.Percentile(99):0.0} ms over {latencies.Count} alerts{(missing > 0 ? $", {missing} never posted" : "")}; for: 0s, one breach every {Spacing.TotalMilliseconds:0} ms)"));
+                    $"{(pass ? "PASS" : "MISS")}: p99 <= 500 ms from the metrics frame to the web channel post (got {latencies.Percentile(99):0.0} ms over {latencies.Count} alerts{(missing > 0 ? $", {missing} never posted" : "")}, after {warmUp} uncounted warm-up alerts; for: 0s, one breach every {Spacing.TotalMilliseconds:0} ms)"));
             }
             finally
             {
