@@ -70,6 +70,7 @@ internal static class MetricCopyWriter
 
     private static async Task CancelQuietlyAsync(NpgsqlRawCopyStream copy)
     {
+        // Quietly: the exception that got us here is the one worth reporting.
         try
         {
             await copy.CancelAsync();
@@ -79,7 +80,14 @@ internal static class MetricCopyWriter
             // The connection is broken or the COPY already failed: nothing was committed either way.
         }
 
-        await copy.DisposeAsync();
+        try
+        {
+            await copy.DisposeAsync();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            // Same: the COPY did not commit.
+        }
     }
 
     private static int WriteRow(Span<byte> span, MetricRow row)
