@@ -12,7 +12,8 @@ namespace ChatOps.Postgres;
 /// Batches metric snapshots for <see cref="IMetricsStore.AppendAsync"/>: a batch goes out when
 /// <see cref="PostgresMetricsOptions.IngestBatchSize"/> samples are waiting, or when the oldest
 /// has waited <see cref="PostgresMetricsOptions.IngestFlushInterval"/>. A failed batch is kept and
-/// retried with growing pauses until it is stored. The buffer is bounded: when it holds
+/// retried with growing pauses until it is stored. Up to <see cref="PostgresMetricsOptions.IngestParallelFlushes"/>
+/// full batches are stored at once. The buffer is bounded: when it holds
 /// <see cref="PostgresMetricsOptions.IngestBufferCapacity"/> samples, <see cref="EnqueueAsync"/>
 /// waits (back-pressure reaches the metrics-topic consumer) instead of dropping anything.
 /// </summary>
@@ -32,6 +33,7 @@ public sealed partial class PostgresMetricsIngestor : IHostedService, IAsyncDisp
     private readonly List<(long Seq, TaskCompletionSource Done)> _flushWaiters = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _admission = new(1, 1);
+    private readonly LinkedList<Flight> _inFlight = new();
 
     private TaskCompletionSource _spaceFreed = NewSignal();
     private TaskCompletionSource _work = NewSignal();
@@ -42,7 +44,7 @@ public sealed partial class PostgresMetricsIngestor : IHostedService, IAsyncDisp
     private long _enqueuedSeq;
     private long _storedSeq;
     private long _flushUpTo;
-    private DateTimeOffset? _oldestInFlight;
+    private int _flushesRunning;
     private long _storedSampleCount;
     private long _failedFlushCount;
     private int _disposed;
@@ -83,7 +85,7 @@ public sealed partial class PostgresMetricsIngestor : IHostedService, IAsyncDisp
         {
             lock (_gate)
             {
-                var oldest = _oldestInFlight ?? (_pending.TryPeek(out var first) ? first.EnqueuedAt : null);
+                var oldest = _inFlight.FirstOrDefault(flight => !flight.Stored)?.OldestAt ?? (_pending.TryPeek(out var first) ? first.EnqueuedAt : null);
                 return oldest is { } at ? _timeProvider.GetUtcNow() - at : TimeSpan.Zero;
             }
         }
@@ -237,52 +239,67 @@ public sealed partial class PostgresMetricsIngestor : IHostedService, IAsyncDisp
 
     private async Task RunAsync(CancellationToken stopping)
     {
-        while (!stopping.IsCancellationRequested)
+        var running = new List<Task>();
+        try
         {
-            List<Entry>? batch;
-            Task wake;
-            TimeSpan? due;
-            lock (_gate)
+            while (!stopping.IsCancellationRequested)
             {
-                batch = TakeDueBatch(out due);
-                if (batch is null)
+                Flight? flight = null;
+                Task wake;
+                TimeSpan? due = null;
+                lock (_gate)
                 {
-                    if (_work.Task.IsCompleted)
+                    if (_flushesRunning < _options.IngestParallelFlushes)
                     {
-                        _work = NewSignal();
+                        flight = TakeDueBatch(out due);
                     }
 
-                    wake = _work.Task;
-                }
-                else
-                {
-                    wake = Task.CompletedTask;
-                }
-            }
+                    if (flight is null)
+                    {
+                        if (_work.Task.IsCompleted)
+                        {
+                            _work = NewSignal();
+                        }
 
-            if (batch is null)
-            {
-                try
-                {
-                    await (due is { } wait ? Task.WhenAny(wake, Task.Delay(wait, _timeProvider, stopping)) : wake.WaitAsync(stopping));
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
+                        wake = _work.Task;
+                    }
+                    else
+                    {
+                        wake = Task.CompletedTask;
+                    }
                 }
 
-                continue;
-            }
+                if (flight is null)
+                {
+                    try
+                    {
+                        await (due is { } wait ? Task.WhenAny(wake, Task.Delay(wait, _timeProvider, stopping)) : wake.WaitAsync(stopping));
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
 
-            if (!await StoreAsync(batch, stopping))
-            {
-                return;
+                    continue;
+                }
+
+                running.RemoveAll(task => task.IsCompleted);
+                running.Add(StoreAsync(flight, stopping));
             }
+        }
+        finally
+        {
+            // Stopping cancels their retries; each logs what it abandons.
+            await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
-    /// <summary>The next batch if one is due (full, old enough, or asked for by a flush); else when to look again.</summary>
-    private List<Entry>? TakeDueBatch(out TimeSpan? due)
+    /// <summary>
+    /// The next batch if one is due (full, old enough, or asked for by a flush); else when to look
+    /// again (null: when woken). While a flush runs only full or asked-for batches go out beside it:
+    /// a partial batch waits for it, as it would with one flush at a time.
+    /// </summary>
+    private Flight? TakeDueBatch(out TimeSpan? due)
     {
         due = null;
         if (!_pending.TryPeek(out var oldest))
@@ -291,42 +308,47 @@ public sealed partial class PostgresMetricsIngestor : IHostedService, IAsyncDisp
         }
 
         var age = _timeProvider.GetUtcNow() - oldest.EnqueuedAt;
-        var isDue = _pendingSamples >= _options.IngestBatchSize || age >= _options.IngestFlushInterval || oldest.Seq <= _flushUpTo;
+        var isDue = _pendingSamples >= _options.IngestBatchSize || oldest.Seq <= _flushUpTo || (_flushesRunning == 0 && age >= _options.IngestFlushInterval);
         if (!isDue)
         {
-            due = _options.IngestFlushInterval - age;
+            // A finished flush wakes the loop, which then arms the timer if nothing else runs.
+            due = _flushesRunning == 0 ? _options.IngestFlushInterval - age : null;
             return null;
         }
 
-        var batch = new List<Entry>();
+        var batch = new List<MetricSnapshot>();
         var samples = 0;
+        long lastSeq = 0;
         while (samples < _options.IngestBatchSize && _pending.TryDequeue(out var entry))
         {
-            batch.Add(entry);
+            batch.Add(entry.Snapshot);
             samples += entry.Samples;
+            lastSeq = entry.Seq;
         }
 
         _pendingSamples -= samples;
-        _oldestInFlight = batch[0].EnqueuedAt;
-        return batch;
+        _flushesRunning++;
+        var flight = new Flight(batch, samples, oldest.EnqueuedAt, lastSeq);
+        _inFlight.AddLast(flight);
+        return flight;
     }
 
     /// <returns>False when stopping cut the retries short (the batch is then lost, and logged).</returns>
-    private async Task<bool> StoreAsync(List<Entry> batch, CancellationToken stopping)
+    private async Task<bool> StoreAsync(Flight flight, CancellationToken stopping)
     {
-        var snapshots = batch.Select(entry => entry.Snapshot).ToList();
-        var samples = batch.Sum(entry => entry.Samples);
+        // Off the loop, so the next full batch can be taken while this one is prepared and copied.
+        await Task.Yield();
         var delay = _options.IngestRetryDelay;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await _store.AppendAsync(snapshots, stopping);
+                await _store.AppendAsync(flight.Batch, stopping);
                 break;
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
-                Log.Abandoned(_logger, samples);
+                Log.Abandoned(_logger, flight.Samples);
                 return false;
             }
             catch (Exception ex)
@@ -334,14 +356,14 @@ public sealed partial class PostgresMetricsIngestor : IHostedService, IAsyncDisp
                 // Kept and tried again: the store either stored the whole batch or nothing, and a
                 // repeat of a stored batch is skipped by its unique key.
                 Interlocked.Increment(ref _failedFlushCount);
-                Log.FlushFailed(_logger, ex, samples, attempt, delay);
+                Log.FlushFailed(_logger, ex, flight.Samples, attempt, delay);
                 try
                 {
                     await Task.Delay(delay, _timeProvider, stopping);
                 }
                 catch (OperationCanceledException)
                 {
-                    Log.Abandoned(_logger, samples);
+                    Log.Abandoned(_logger, flight.Samples);
                     return false;
                 }
 
@@ -349,12 +371,20 @@ public sealed partial class PostgresMetricsIngestor : IHostedService, IAsyncDisp
             }
         }
 
-        Interlocked.Add(ref _storedSampleCount, samples);
+        Interlocked.Add(ref _storedSampleCount, flight.Samples);
         lock (_gate)
         {
-            _bufferedSamples -= samples;
-            _storedSeq = batch[^1].Seq;
-            _oldestInFlight = null;
+            flight.Stored = true;
+            _flushesRunning--;
+            _bufferedSamples -= flight.Samples;
+
+            // "Stored up to seq" only moves over a contiguous run: batches may finish out of order.
+            while (_inFlight.First is { Value.Stored: true } head)
+            {
+                _storedSeq = head.Value.LastSeq;
+                _inFlight.RemoveFirst();
+            }
+
             _spaceFreed.TrySetResult();
             _spaceFreed = NewSignal();
             for (var i = _flushWaiters.Count - 1; i >= 0; i--)
@@ -365,6 +395,8 @@ public sealed partial class PostgresMetricsIngestor : IHostedService, IAsyncDisp
                     _flushWaiters.RemoveAt(i);
                 }
             }
+
+            Wake();
         }
 
         return true;
@@ -373,6 +405,16 @@ public sealed partial class PostgresMetricsIngestor : IHostedService, IAsyncDisp
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private sealed record Entry(MetricSnapshot Snapshot, int Samples, DateTimeOffset EnqueuedAt, long Seq);
+
+    /// <summary>A batch being stored; <see cref="OldestAt"/> is when its first snapshot was enqueued.</summary>
+    private sealed class Flight(List<MetricSnapshot> batch, int samples, DateTimeOffset oldestAt, long lastSeq)
+    {
+        public List<MetricSnapshot> Batch { get; } = batch;
+        public int Samples { get; } = samples;
+        public DateTimeOffset OldestAt { get; } = oldestAt;
+        public long LastSeq { get; } = lastSeq;
+        public bool Stored { get; set; }
+    }
 
     private static partial class Log
     {

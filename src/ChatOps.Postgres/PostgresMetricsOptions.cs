@@ -36,6 +36,13 @@ public sealed class PostgresMetricsOptions
     /// <summary>Samples the ingestor holds at most (buffered plus in flight); enqueuing beyond waits.</summary>
     public int IngestBufferCapacity { get; set; } = 50_000;
 
+    /// <summary>
+    /// Full batches stored at once, each over its own connection. PostgreSQL spends most of a COPY
+    /// maintaining the primary key, one core per connection, so two overlap well; the buffer bound and
+    /// the "stored" promise (everything enqueued before a flush) hold across them.
+    /// </summary>
+    public int IngestParallelFlushes { get; set; } = 2;
+
     /// <summary>The pause after a failed flush; doubles per failure up to <see cref="IngestRetryMaxDelay"/>.</summary>
     public TimeSpan IngestRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
@@ -86,6 +93,11 @@ public sealed class PostgresMetricsOptions
         if (IngestBufferCapacity < IngestBatchSize)
         {
             yield return $"{prefix}:IngestBufferCapacity ({IngestBufferCapacity}) must be at least IngestBatchSize ({IngestBatchSize})";
+        }
+
+        if (IngestParallelFlushes is < 1 or > 16)
+        {
+            yield return $"{prefix}:IngestParallelFlushes must be between 1 and 16, not {IngestParallelFlushes}";
         }
 
         if (IngestRetryDelay <= TimeSpan.Zero || IngestRetryMaxDelay < IngestRetryDelay)

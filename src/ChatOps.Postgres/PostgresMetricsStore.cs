@@ -4,7 +4,6 @@ using ChatOps.Core.Ports;
 using ChatOps.Postgres.Internal;
 using Dapper;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace ChatOps.Postgres;
 
@@ -205,7 +204,7 @@ public sealed class PostgresMetricsStore(PostgresDataSources dataSources) : IMet
                 try
                 {
                     // One COPY is one statement, so all or nothing even without a transaction.
-                    await CopyAsync(connection, $"COPY metric_samples {CopyColumns} FROM STDIN (FORMAT BINARY)", rows, cancellationToken);
+                    await MetricCopyWriter.CopyAsync(connection, "metric_samples", rows, cancellationToken);
                     return true;
                 }
                 catch (PostgresException ex) when (PostgresErrors.IsUniqueViolation(ex))
@@ -219,7 +218,7 @@ public sealed class PostgresMetricsStore(PostgresDataSources dataSources) : IMet
                 "CREATE TEMP TABLE metric_samples_staging (LIKE metric_samples INCLUDING DEFAULTS) ON COMMIT DROP",
                 transaction: transaction,
                 cancellationToken: cancellationToken));
-            await CopyAsync(connection, $"COPY metric_samples_staging {CopyColumns} FROM STDIN (FORMAT BINARY)", rows, cancellationToken);
+            await MetricCopyWriter.CopyAsync(connection, "metric_samples_staging", rows, cancellationToken);
             await connection.ExecuteAsync(new CommandDefinition(
                 $"INSERT INTO metric_samples {CopyColumns} SELECT server_id, name, labels, at, value FROM metric_samples_staging ON CONFLICT DO NOTHING",
                 transaction: transaction,
@@ -227,22 +226,6 @@ public sealed class PostgresMetricsStore(PostgresDataSources dataSources) : IMet
             await transaction.CommitAsync(cancellationToken);
             return true;
         }, RetryPolicy.Idempotent, cancellationToken);
-
-    private static async Task CopyAsync(NpgsqlConnection connection, string copy, List<MetricRow> rows, CancellationToken cancellationToken)
-    {
-        await using var writer = await connection.BeginBinaryImportAsync(copy, cancellationToken);
-        foreach (var row in rows)
-        {
-            await writer.StartRowAsync(cancellationToken);
-            await writer.WriteAsync(row.ServerId, NpgsqlDbType.Text, cancellationToken);
-            await writer.WriteAsync(row.Name, NpgsqlDbType.Text, cancellationToken);
-            await writer.WriteAsync(row.Labels, NpgsqlDbType.Jsonb, cancellationToken);
-            await writer.WriteAsync(row.At, NpgsqlDbType.TimestampTz, cancellationToken);
-            await writer.WriteAsync(row.Value, NpgsqlDbType.Double, cancellationToken);
-        }
-
-        await writer.CompleteAsync(cancellationToken);
-    }
 
     private sealed class PointRow
     {

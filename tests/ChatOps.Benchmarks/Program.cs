@@ -1,4 +1,5 @@
 using ChatOps.Benchmarks;
+using ChatOps.Benchmarks.Agents;
 using ChatOps.Benchmarks.Scenarios;
 
 // Benchmarks print figures, never pass/fail: see tests/README.md (Performance) for the latest ones.
@@ -14,6 +15,10 @@ var scenarios = new Dictionary<string, Func<BenchArgs, Task>>
     ["store"] = StoreScenario.RunAsync,
     ["redis-lock"] = RedisLockScenario.RunAsync,
     ["kafka-bus"] = KafkaBusScenario.RunAsync,
+    ["agents"] = AgentsScenario.RunAsync,
+    ["ingest"] = IngestScenario.RunAsync,
+    ["alert-latency"] = AlertLatencyScenario.RunAsync,
+    [EchoHost.ScenarioName] = EchoHost.RunAsync, // internal: the `agents` baseline's process; does nothing when run by hand
 };
 
 var bench = BenchArgs.Parse(args);

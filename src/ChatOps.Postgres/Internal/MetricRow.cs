@@ -9,15 +9,21 @@ internal readonly record struct MetricRow(string ServerId, string Name, string L
     /// <exception cref="ArgumentException">A snapshot or sample is incomplete, or a value is not a finite number.</exception>
     public static List<MetricRow> From(IReadOnlyList<MetricSnapshot> batch)
     {
-        var rows = new List<MetricRow>();
-        var seen = new HashSet<(string, string, string, DateTime)>();
+        var capacity = 0;
         foreach (var snapshot in batch)
         {
             Validate(snapshot);
+            capacity += snapshot.Samples.Count;
+        }
+
+        var rows = new List<MetricRow>(capacity);
+        var seen = new HashSet<(string, string, string, DateTime)>(capacity);
+        foreach (var snapshot in batch)
+        {
             var at = PostgresTime.ToDb(PostgresTime.Floor(snapshot.At, TimeSpan.FromTicks(10)));
             foreach (var sample in snapshot.Samples)
             {
-                var labels = PostgresJson.FromLabels(sample.Labels);
+                var labels = MetricLabelsJson.From(sample.Labels);
                 if (seen.Add((snapshot.ServerId, sample.Name, labels, at)))
                 {
                     rows.Add(new MetricRow(snapshot.ServerId, sample.Name, labels, at, sample.Value));

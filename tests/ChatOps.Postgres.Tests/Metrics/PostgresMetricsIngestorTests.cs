@@ -79,7 +79,7 @@ public sealed class PostgresMetricsIngestorTests : IAsyncLifetime
         (await _store.NextCallAsync()).Store();
         await flushed.WaitAsync(Wait);
 
-        Assert.Equal([0, 1, 2, 3], _store.Stored.Select(s => (int)(s.At - H0).TotalSeconds));
+        Assert.Equal([0, 1, 2, 3], _store.Stored.Select(s => (int)(s.At - H0).TotalSeconds).Order()); // two full batches are stored side by side
         Assert.Equal(31, _ingestor.StoredSampleCount);
     }
 
@@ -99,7 +99,7 @@ public sealed class PostgresMetricsIngestorTests : IAsyncLifetime
         inFlight.Store();
         (await _store.NextCallAsync()).Store();
         await _ingestor.FlushAsync().WaitAsync(Wait);
-        Assert.Equal([0, 1], _store.Stored.Select(s => (int)(s.At - H0).TotalSeconds));
+        Assert.Equal([0, 1], _store.Stored.Select(s => (int)(s.At - H0).TotalSeconds).Order()); // two full batches are stored side by side
     }
 
     [Fact]
