@@ -27,9 +27,15 @@ public static class JsonBody
             buffer.Write(chunk, 0, read);
         }
 
+        // JSON on the wire is UTF-8 (RFC 8259); the parser only checks the strings it maps, so bad bytes in an
+        // ignored field would otherwise slip through.
+        var body = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+            return (null, BadRequest("The body is not valid UTF-8."));
+
         try
         {
-            var value = JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), ChatOpsJson.Options);
+            var value = JsonSerializer.Deserialize<T>(body, ChatOpsJson.Options);
             return value is null ? (null, BadRequest("The body is empty.")) : (value, null);
         }
         catch (JsonException ex)
