@@ -79,6 +79,22 @@ public sealed class AgentSocketFuzzTests(ITestOutputHelper output) : IAsyncLifet
     }
 
     /// <summary>Opens an agent connection for web-1 and completes hello → welcome.</summary>
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("{\"commandId\":\"x\"}")]
+    [InlineData("{\"type\":\"output\"}")]
+    [InlineData("{\"type\":\"metrics\"}")]
+    [InlineData("{\"type\":\"result\",\"commandId\":null,\"status\":\"succeeded\"}")]
+    public async Task A_frame_missing_its_type_or_fields_is_refused_with_an_error_frame(string frame)
+    {
+        using var socket = await ConnectAsync();
+
+        await socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, CancellationToken.None);
+
+        Assert.IsType<ErrorFrame>(await ReceiveAsync(socket));
+        Assert.True(_errors.Lines.IsEmpty, string.Join('\n', _errors.Lines));
+    }
+
     private async Task<WebSocket> ConnectAsync()
     {
         var client = _app.Server.CreateWebSocketClient();

@@ -38,6 +38,19 @@ public sealed class SlackIngressFuzzTests(ITestOutputHelper output) : IAsyncLife
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
+    public async Task An_event_with_invalid_utf8_inside_a_string_is_refused_with_400()
+    {
+        var json = Encoding.UTF8.GetBytes(MentionEvent("EvUTF8" + Next(), Alice, "<@U0BOT0001> help"));
+        var at = Encoding.UTF8.GetString(json).IndexOf("EvUTF8", StringComparison.Ordinal) + 2;
+        byte[] bytes = [.. json[..at], 0xFF, .. json[at..]];
+
+        using var response = await _host.SendAsync(SignedBytes("/slack/events", bytes, JsonType));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("UTF-8", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Random_and_mutated_slash_command_forms_get_a_clean_answer()
     {
         await FuzzAsync("/slack/commands", FormType, random => random.Next(5) switch
@@ -70,7 +83,7 @@ public sealed class SlackIngressFuzzTests(ITestOutputHelper output) : IAsyncLife
         // Bytes that are not UTF-8 inside a JSON string are left out here: they get a 500 today (reported separately).
         await FuzzAsync("/slack/events", JsonType, random => random.Next(5) switch
         {
-            0 => MutateBytes(random, Encoding.UTF8.GetBytes(MentionEvent("Ev" + Next(), Pick(random, Admin, Alice, Stranger), "<@U0BOT0001> " + Pick(random, Hostile))), asciiOnly: true),
+            0 => MutateBytes(random, Encoding.UTF8.GetBytes(MentionEvent("Ev" + Next(), Pick(random, Admin, Alice, Stranger), "<@U0BOT0001> " + Pick(random, Hostile)))),
             1 => Encoding.UTF8.GetBytes(RandomJson(random, depth: 0)),
             2 => Encoding.UTF8.GetBytes(MutateText(random, RandomJson(random, depth: 0))),
             3 => Encoding.UTF8.GetBytes(MutateText(random, MentionEvent("Ev" + Next(), Pick(random, Admin, Alice), Pick(random, Hostile), ts: Pick(random, "1515449522.000016", "", "x"), threadTs: Pick(random, null, "1", Pick(random, Hostile))))),
@@ -170,14 +183,13 @@ public sealed class SlackIngressFuzzTests(ITestOutputHelper output) : IAsyncLife
         return bytes;
     }
 
-    private static byte[] MutateBytes(Random random, byte[] bytes, bool asciiOnly = false)
+    private static byte[] MutateBytes(Random random, byte[] bytes)
     {
         var list = bytes.ToList();
         for (var n = random.Next(1, 5); n > 0 && list.Count > 0; n--)
         {
             var at = random.Next(list.Count);
             var b = Pick(random, (byte)'%', (byte)'&', (byte)'=', (byte)'"', (byte)'{', (byte)'}', (byte)'\\', (byte)0xC3, (byte)0xFF, (byte)0x00, (byte)0xED, (byte)'x');
-            if (asciiOnly && b >= 0x80) b = (byte)'~';
             switch (random.Next(3))
             {
                 case 0: list[at] = b; break;

@@ -15,6 +15,8 @@ public sealed class ReliabilityTeamsEncodingTests(TeamsHost host) : IClassFixtur
 {
     [Theory]
     [InlineData("text")]
+    [InlineData("card data")]
+    [InlineData("unknown field")]
     public async Task Bytes_that_are_not_utf8_get_a_400_with_a_reason(string where)
     {
         var conversation = "19:utf8-" + Guid.NewGuid().ToString("N") + "@thread.tacv2";

@@ -86,7 +86,9 @@ internal sealed class DispatchGuard
         }
 
         var timeout = action.TimeoutCap;
-        if (dispatch.TimeoutMs > 0 && TimeSpan.FromMilliseconds(dispatch.TimeoutMs) < timeout)
+        // Compared in milliseconds first: a huge TimeoutMs does not fit a TimeSpan, and throwing here
+        // (after the slot was taken) would leak the slot.
+        if (dispatch.TimeoutMs > 0 && dispatch.TimeoutMs < timeout.TotalMilliseconds)
         {
             timeout = TimeSpan.FromMilliseconds(dispatch.TimeoutMs);
         }

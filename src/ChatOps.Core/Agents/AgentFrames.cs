@@ -92,11 +92,28 @@ public static class AgentProtocol
     /// <summary>The largest frame either side accepts; bigger ones close the connection.</summary>
     public const int MaxFrameBytes = 256 * 1024;
 
-    private static readonly JsonSerializerOptions Options = new(ChatOpsJson.Options) { AllowOutOfOrderMetadataProperties = true };
+    // Missing or null fields are refused by the parser (not found later as a NullReferenceException
+    // deep in the gateway or agent): frames come from the other side of a trust boundary.
+    private static readonly JsonSerializerOptions Options = new(ChatOpsJson.Options)
+    {
+        AllowOutOfOrderMetadataProperties = true,
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
 
     public static string Serialize(AgentFrame frame) => JsonSerializer.Serialize(frame, Options);
 
     /// <summary>Parses a frame; throws <see cref="JsonException"/> for unknown types or malformed JSON.</summary>
-    public static AgentFrame Deserialize(ReadOnlySpan<byte> utf8) =>
-        JsonSerializer.Deserialize<AgentFrame>(utf8, Options) ?? throw new JsonException("empty frame");
+    public static AgentFrame Deserialize(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<AgentFrame>(utf8, Options) ?? throw new JsonException("empty frame");
+        }
+        catch (NotSupportedException ex)
+        {
+            // No "type" (or one placed where it cannot be read): the serializer cannot pick a frame.
+            throw new JsonException("a frame needs a \"type\" that names a frame of the protocol", ex);
+        }
+    }
 }

@@ -11,7 +11,14 @@ internal static class SlackJson
         AllowDuplicateProperties = false,
     };
 
-    public static JsonDocument Parse(ReadOnlyMemory<byte> utf8) => JsonDocument.Parse(utf8, Document);
+    /// <summary>
+    /// Parses JSON bytes, refusing invalid UTF-8 up front: JsonDocument only notices it when a string is
+    /// read, which would turn a bad request into an exception deep in a handler.
+    /// </summary>
+    public static JsonDocument Parse(ReadOnlyMemory<byte> utf8) =>
+        System.Text.Unicode.Utf8.IsValid(utf8.Span)
+            ? JsonDocument.Parse(utf8, Document)
+            : throw new JsonException("the body is not valid UTF-8");
 
     public static JsonDocument Parse(string text) => JsonDocument.Parse(text, Document);
 

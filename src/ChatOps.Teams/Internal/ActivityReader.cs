@@ -23,9 +23,13 @@ internal static class ActivityReader
             buffer.Write(chunk, 0, read);
         }
 
+        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        // The serializer checks UTF-8 only in the fields it maps; refuse it everywhere (card data, fields
+        // we do not read yet), as the other ingress routes do.
+        if (!System.Text.Unicode.Utf8.IsValid(bytes)) return (null, StatusCodes.Status400BadRequest, "The body is not valid UTF-8.");
         try
         {
-            var activity = JsonSerializer.Deserialize<Activity>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), ChatOpsJson.Options);
+            var activity = JsonSerializer.Deserialize<Activity>(bytes, ChatOpsJson.Options);
             if (activity is null) return (null, StatusCodes.Status400BadRequest, "The body is empty.");
             if (string.IsNullOrEmpty(activity.Type)) return (null, StatusCodes.Status400BadRequest, "The activity has no type.");
             return (activity, StatusCodes.Status200OK, null);

@@ -37,7 +37,30 @@ public sealed class AgentFrameFuzzTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Complete_frames_with_hostile_values_are_handled_by_the_gateway_without_an_exception()
+    public void Random_and_mutated_frames_are_refused_with_a_json_exception_only()
+    {
+        Gen.OneOf(AgentFrameGen.Frame("c-1"), AgentFrameGen.Mutated("c-1")).Sample(json =>
+        {
+            try
+            {
+                AgentProtocol.Deserialize(Encoding.UTF8.GetBytes(json));
+            }
+            catch (JsonException)
+            {
+                // The refusal the endpoint expects: no type, missing or null fields, bad JSON.
+            }
+        }, iter: 3_000);
+    }
+
+    [Fact]
+    public Task Complete_frames_with_hostile_values_are_handled_by_the_gateway_without_an_exception() =>
+        GatewaySurvivesAsync(inFlight => AgentFrameGen.Typed(inFlight).Select(AgentProtocol.Serialize));
+
+    [Fact]
+    public Task Frames_with_missing_fields_or_mutated_bytes_are_handled_by_the_gateway_without_an_exception() =>
+        GatewaySurvivesAsync(inFlight => Gen.OneOf(AgentFrameGen.Frame(inFlight), AgentFrameGen.Mutated(inFlight)));
+
+    private async Task GatewaySurvivesAsync(Func<string, Gen<string>> frames)
     {
         var session = await _h.ConnectAgentAsync("web-1");
         var inFlight = await _h.RequestAsync("run web-1 sleep 100");
@@ -45,7 +68,7 @@ public sealed class AgentFrameFuzzTests : IAsyncLifetime
         var connections = 1;
         var failures = new FailureLog();
 
-        foreach (var json in Samples(AgentFrameGen.Typed(inFlight).Select(AgentProtocol.Serialize), 600))
+        foreach (var json in Samples(frames(inFlight), 600))
         {
             AgentFrame frame;
             try
