@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using ChatOps.Core.Domain;
+using ChatOps.Core.Observability;
 
 namespace ChatOps.Core.Agents;
 
@@ -23,7 +24,14 @@ public sealed record GatewayDispatch(
     long TimeoutMs,
     DateTimeOffset IssuedAt,
     DateTimeOffset ExpiresAt,
-    ChatRef ReplyTo) : GatewayMessage(CommandId, ServerId);
+    ChatRef ReplyTo) : GatewayMessage(CommandId, ServerId)
+{
+    /// <summary>
+    /// W3C traceparent of the router's span. Taken from the current span when the dispatch is built, so
+    /// the router need not pass it; a message read from JSON carries the sender's value.
+    /// </summary>
+    public string? TraceParent { get; init; } = ChatOpsTracing.CurrentTraceParent();
+}
 
 public sealed record GatewayCancel(string CommandId, string ServerId) : GatewayMessage(CommandId, ServerId);
 
