@@ -68,6 +68,7 @@ public sealed partial class AgentGateway
         {
             await live.Session.SendAsync(new DispatchFrame(dispatch.CommandId, dispatch.Action, dispatch.Args, dispatch.Positional,
                 dispatch.FencingToken, dispatch.TimeoutMs, dispatch.IssuedAt, dispatch.ExpiresAt) { TraceParent = dispatch.TraceParent }, cancellationToken);
+            LogSentToAgent(dispatch.CommandId, dispatch.ServerId, live.Session.ConnectionId);
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException or System.Net.WebSockets.WebSocketException)
         {
@@ -152,6 +153,9 @@ public sealed partial class AgentGateway
         await audit.RecordAsync($"agent:{session.ServerId}", "agent.unassigned_result", TextHygiene.Escape(commandId), "denied",
             "the agent reported on a command not dispatched to this connection", cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Command {CommandId} sent to the agent on {ServerId} ({ConnectionId})")]
+    private partial void LogSentToAgent(string commandId, string serverId, string connectionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent {ServerId} connected ({ConnectionId}, version {Version})")]
     private partial void LogConnected(string serverId, string connectionId, string version);

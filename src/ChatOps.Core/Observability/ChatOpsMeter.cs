@@ -37,5 +37,9 @@ public sealed class ChatOpsMeter : IDisposable
     public void ObserveGauge(string name, string description, Func<long> read) =>
         _meter.CreateObservableGauge(name, read, description: description);
 
+    /// <summary>Registers a gauge with one value per label set, read at scrape time (e.g. consumer lag by topic and group).</summary>
+    public void ObserveGauges(string name, string description, Func<IEnumerable<Measurement<long>>> read) =>
+        _meter.CreateObservableGauge(name, read, description: description);
+
     public void Dispose() => _meter.Dispose();
 }
