@@ -39,6 +39,9 @@ public static class ServerComposition
             builder.WebHost.UseUrls(DefaultUrl);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
         errors.AddRange(builder.AddChatOpsTelemetry(settings));
+        var agentCertificates = AgentClientCertificates.Read(builder.Configuration, errors);
+        agentCertificates.ConfigureKestrel(builder);
+        builder.Services.AddSingleton(agentCertificates);
         // Per-request and per-SQL lines drown what an operator needs; Logging:LogLevel:* can raise them again.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Npgsql", LogLevel.Warning);
