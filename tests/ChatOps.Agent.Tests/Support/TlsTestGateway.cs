@@ -19,7 +19,6 @@ public sealed class TlsTestGateway : IAsyncDisposable
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly X509Certificate2 _certificate;
     private readonly TaskCompletionSource<(HelloFrame Hello, X509Certificate2? ClientCertificate)> _welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource<Exception> _handshakeFailed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private readonly List<IDisposable> _open = [];
     private readonly Task _accepting;
@@ -35,9 +34,6 @@ public sealed class TlsTestGateway : IAsyncDisposable
 
     /// <summary>The first agent that got through TLS and said hello (it was welcomed).</summary>
     public Task<(HelloFrame Hello, X509Certificate2? ClientCertificate)> Welcomed => _welcomed.Task;
-
-    /// <summary>The first TLS handshake that failed (e.g. the agent refused our certificate).</summary>
-    public Task<Exception> HandshakeFailed => _handshakeFailed.Task;
 
     private async Task AcceptLoopAsync()
     {
@@ -74,7 +70,8 @@ public sealed class TlsTestGateway : IAsyncDisposable
         }
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
         {
-            _handshakeFailed.TrySetResult(e);
+            // On Linux the client checks our certificate after the handshake, so a refusal usually shows
+            // up below, as the connection closing before the upgrade request.
             return;
         }
 
