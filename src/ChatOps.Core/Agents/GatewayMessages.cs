@@ -27,10 +27,11 @@ public sealed record GatewayDispatch(
     ChatRef ReplyTo) : GatewayMessage(CommandId, ServerId)
 {
     /// <summary>
-    /// W3C traceparent of the router's span. Taken from the current span when the dispatch is built, so
-    /// the router need not pass it; a message read from JSON carries the sender's value.
+    /// W3C traceparent of the command's trace: the router's span that handled its request (remembered in
+    /// that process), else the current span when the dispatch is built, so the router need not pass it.
+    /// A message read from JSON carries the sender's value.
     /// </summary>
-    public string? TraceParent { get; init; } = ChatOpsTracing.CurrentTraceParent();
+    public string? TraceParent { get; init; } = CommandTraceContexts.For(CommandId, ServerId) ?? ChatOpsTracing.CurrentTraceParent();
 }
 
 public sealed record GatewayCancel(string CommandId, string ServerId) : GatewayMessage(CommandId, ServerId);

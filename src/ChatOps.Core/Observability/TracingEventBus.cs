@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using ChatOps.Core.Events;
 using ChatOps.Core.Ports;
 
@@ -37,6 +38,9 @@ public sealed class TracingEventBus(IEventBus inner) : IEventBus
             span?.SetTag("messaging.consumer.group.name", group);
             span?.SetTag("messaging.message.id", envelope.Id);
             span?.SetTag("chatops.event_type", envelope.Type);
+            if (envelope.Type == EventTypes.CommandRequested && ChatOpsTracing.CurrentTraceParent() is { } trace
+                && envelope.Payload.ValueKind == JsonValueKind.Object && envelope.Payload.TryGetProperty("requestId", out var requestId) && requestId.GetString() is { } id)
+                CommandTraceContexts.Remember(id, trace);
             try
             {
                 await handler(envelope, ct);
