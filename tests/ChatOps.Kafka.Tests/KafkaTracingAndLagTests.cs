@@ -44,6 +44,32 @@ public sealed class KafkaTracingAndLagTests(MockClusterFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task A_record_from_another_tool_with_only_the_traceparent_header_is_handled_in_that_trace()
+    {
+        var topic = fixture.NewTopic();
+        await using var kafka = fixture.CreateBus();
+        var handled = new TaskCompletionSource<ActivityTraceId>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var subscription = await new TracingEventBus(kafka).SubscribeAsync(topic, "header-only", (envelope, _) =>
+        {
+            handled.TrySetResult(Activity.Current!.TraceId);
+            return Task.CompletedTask;
+        });
+        const string traceId = "0af7651916cd43dd8448eb211c80319c";
+        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = fixture.Cluster.BootstrapServers }).SetLogHandler((_, _) => { }).Build())
+        {
+            var value = ChatOpsJson.ToBytes(Envelope.Create("test.probed", "web-1", new BusProbe("web-1", 1), DateTimeOffset.UtcNow));
+            await producer.ProduceAsync(topic, new Message<string, byte[]>
+            {
+                Key = "web-1",
+                Value = value,
+                Headers = new Headers { { KafkaHeaders.TraceParent, Encoding.UTF8.GetBytes($"00-{traceId}-b7ad6b7169203331-01") } },
+            });
+        }
+
+        Assert.Equal(traceId, (await handled.Task.WaitAsync(Patience)).ToHexString());
+    }
+
+    [Fact]
     public async Task Consumer_lag_is_the_messages_a_member_has_not_finished_and_drops_to_zero_once_handled()
     {
         var topic = fixture.NewTopic();

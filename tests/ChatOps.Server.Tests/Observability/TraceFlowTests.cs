@@ -81,6 +81,10 @@ public sealed class TraceFlowTests : IAsyncLifetime
         AssertChild(result, completedPublish);
         AssertChild(completedPublish, routerOnResult);
         Assert.All(new[] { dispatch, admit, execute, result }, a => Assert.Equal(commandId, Tag(a, "chatops.command_id")));
+
+        using var anonymous = new HttpClient { BaseAddress = _base };
+        var metrics = await anonymous.GetStringAsync("/metrics");
+        Assert.Contains("chatops_agents_connected 1\n", metrics);
     }
 
     private async Task WaitForLocalAgentAsync()
