@@ -23,6 +23,9 @@ public sealed class ChatOpsMeter : IDisposable
         ChatRateLimitWaits = _meter.CreateHistogram<double>("chatops_chat_rate_limit_wait_seconds", "s", "Time spent waiting on chat platforms' rate limits (Retry-After), by platform");
     }
 
+    /// <summary>This instance's meter: an exporter listens to it, not to every meter named ChatOps in the process.</summary>
+    public Meter Meter => _meter;
+
     public Counter<long> CommandsFinished { get; }
     public Histogram<double> CommandDuration { get; }
     public Counter<long> ChatRequests { get; }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using ChatOps.Core.Events;
 using ChatOps.Core.Ports;
+using ChatOps.Core.Routing;
 
 namespace ChatOps.Core.Observability;
 
@@ -38,7 +39,8 @@ public sealed class TracingEventBus(IEventBus inner) : IEventBus
             span?.SetTag("messaging.consumer.group.name", group);
             span?.SetTag("messaging.message.id", envelope.Id);
             span?.SetTag("chatops.event_type", envelope.Type);
-            if (envelope.Type == EventTypes.CommandRequested && ChatOpsTracing.CurrentTraceParent() is { } trace
+            // The router's span is the parent of the command's dispatch, wherever the dispatch starts from.
+            if (envelope.Type == EventTypes.CommandRequested && group == CommandRouter.ConsumerGroup && ChatOpsTracing.CurrentTraceParent() is { } trace
                 && envelope.Payload.ValueKind == JsonValueKind.Object && envelope.Payload.TryGetProperty("requestId", out var requestId) && requestId.GetString() is { } id)
                 CommandTraceContexts.Remember(id, trace);
             try
