@@ -60,6 +60,10 @@ public sealed class TraceFlowTests : IAsyncLifetime
             a => a.TraceId.ToHexString() == CallerTraceId && a.DisplayName == "commands-topic process" && Tag(a, "messaging.consumer.group.name") == "router" && Tag(a, "chatops.event_type") == EventTypes.CommandCompleted,
             "router handling command.completed");
 
+        // The gateway's span of the result ends after its publish returned, possibly after the router handled it.
+        await _spans.WaitForAsync(a => a.TraceId.ToHexString() == CallerTraceId && a.DisplayName == "agent result", "the gateway's result span");
+        await _spans.WaitForAsync(a => a.TraceId.ToHexString() == CallerTraceId && a.DisplayName == "agent execute", "the agent's run span");
+
         var spans = _spans.Snapshot().Where(a => a.TraceId.ToHexString() == CallerTraceId).ToList();
         var chat = Single(spans, a => a.DisplayName == "chat /api/chat/messages");
         Assert.Equal(CallerSpanId, chat.ParentSpanId.ToHexString());
