@@ -76,7 +76,8 @@ public sealed class TlsAgentPinningTests : IAsyncLifetime
 
         Assert.False(await OnlineAsync("tls-wrong"));
         Assert.False(await OnlineAsync("tls-none"));
-        Assert.Contains("HTTP 403", wrong.Output);
+        await Eventually.MatchAsync(() => Task.FromResult(wrong.Output), log => log.Contains("HTTP 403", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), log => $"the refused agent did not report the refusal:\n{log}");
     }
 
     private async Task<ChildProcess> StartAgentAsync(string serverId, (string Certificate, string Key)? clientCertificate)
