@@ -9,6 +9,12 @@ internal static class AgentCommandLine
     public const string TokenFileVariable = "CHATOPS_AGENT_TOKEN_FILE";
     public const string ServerVariable = "CHATOPS_AGENT_SERVER";
     public const string ServerIdVariable = "CHATOPS_AGENT_SERVER_ID";
+    public const string CaFileVariable = "CHATOPS_AGENT_CA_FILE";
+    public const string ClientCertVariable = "CHATOPS_AGENT_CLIENT_CERT";
+    public const string ClientKeyVariable = "CHATOPS_AGENT_CLIENT_KEY";
+    public const string ServerCertSha256Variable = "CHATOPS_AGENT_SERVER_CERT_SHA256";
+    public const string LogFormatVariable = "CHATOPS_AGENT_LOG_FORMAT";
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     public const string Usage = """
         chatops-agent: runs allowlisted actions on this server for the ChatOps gateway.
@@ -32,6 +38,14 @@ internal static class AgentCommandLine
           --max-output-bytes N    output sent per command (default 1048576)
           --max-concurrent N      commands run at once (default 4)
           --workdir DIR           folder commands start in (default /)
+          --ca-file FILE          PEM CA certificates trusted for the gateway's certificate
+                                  instead of the system store (env CHATOPS_AGENT_CA_FILE)
+          --client-cert FILE      PEM client certificate for mutual TLS (env CHATOPS_AGENT_CLIENT_CERT)
+          --client-key FILE       its PEM private key (env CHATOPS_AGENT_CLIENT_KEY)
+          --server-cert-sha256 H  accept only the gateway certificate with this SHA-256
+                                  (env CHATOPS_AGENT_SERVER_CERT_SHA256)
+          --log-format FORMAT     text (default) or json, with trace ids (env CHATOPS_AGENT_LOG_FORMAT)
+          --otlp-endpoint URL     export traces over OTLP (env OTEL_EXPORTER_OTLP_ENDPOINT)
           --check-allowlist FILE  check an allowlist file, print its actions, and exit
           -h, --help              show this text
 
@@ -92,6 +106,12 @@ internal static class AgentCommandLine
             StatePath = values.GetValueOrDefault("--state"),
             WorkingDirectory = values.GetValueOrDefault("--workdir"),
             Token = ReadToken(values, environment, problems),
+            CaFile = values.GetValueOrDefault("--ca-file") ?? NonEmpty(environment(CaFileVariable)),
+            ClientCertificateFile = values.GetValueOrDefault("--client-cert") ?? NonEmpty(environment(ClientCertVariable)),
+            ClientKeyFile = values.GetValueOrDefault("--client-key") ?? NonEmpty(environment(ClientKeyVariable)),
+            ServerCertificateSha256 = values.GetValueOrDefault("--server-cert-sha256") ?? NonEmpty(environment(ServerCertSha256Variable)),
+            LogFormat = (values.GetValueOrDefault("--log-format") ?? NonEmpty(environment(LogFormatVariable)) ?? "text").ToLowerInvariant(),
+            OtlpEndpoint = values.GetValueOrDefault("--otlp-endpoint") ?? NonEmpty(environment(OtlpEndpointVariable)),
         };
 
         if (values.TryGetValue("--max-output-bytes", out var maxOutput))
@@ -125,7 +145,10 @@ internal static class AgentCommandLine
     {
         "--server", "--server-id", "--token", "--token-file", "--allowlist", "--state",
         "--max-output-bytes", "--max-concurrent", "--workdir", "--check-allowlist",
+        "--ca-file", "--client-cert", "--client-key", "--server-cert-sha256", "--log-format", "--otlp-endpoint",
     };
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static string ReadToken(Dictionary<string, string> values, Func<string, string?> environment, List<string> problems)
     {

@@ -40,6 +40,27 @@ public sealed partial class AgentOptions
     /// <summary>How long connecting plus the hello/welcome exchange may take.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>PEM file of the certificate authorities trusted for the gateway's certificate instead of the system store (wss:// only).</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>PEM certificate this agent presents to the gateway (mutual TLS); needs <see cref="ClientKeyFile"/>.</summary>
+    public string? ClientCertificateFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="ClientCertificateFile"/>.</summary>
+    public string? ClientKeyFile { get; set; }
+
+    /// <summary>
+    /// SHA-256 of the gateway's certificate (hex, colons allowed). When set, the gateway must present exactly
+    /// that certificate, on top of the usual chain and host name checks.
+    /// </summary>
+    public string? ServerCertificateSha256 { get; set; }
+
+    /// <summary><c>text</c> (default) or <c>json</c>: the log format of the chatops-agent executable.</summary>
+    public string LogFormat { get; set; } = "text";
+
+    /// <summary>OTLP endpoint for the agent's spans (e.g. <c>http://otel-collector:4317</c>); none exported when null.</summary>
+    public string? OtlpEndpoint { get; set; }
+
     internal string ResolvedAllowlistPath => AllowlistPath ?? Path.Combine(AppContext.BaseDirectory, "allowlist.default.json");
 
     internal string ResolvedStatePath => StatePath ?? Path.GetFullPath($"chatops-agent-{ServerId}.state.json");
@@ -117,6 +138,18 @@ public sealed partial class AgentOptions
         if (ConnectTimeout <= TimeSpan.Zero)
         {
             problems.Add($"{nameof(ConnectTimeout)}: must be positive");
+        }
+
+        problems.AddRange(Connection.AgentTls.Problems(this));
+
+        if (LogFormat is not ("text" or "json"))
+        {
+            problems.Add($"{nameof(LogFormat)}: '{LogText.Quote(LogFormat)}' must be text or json");
+        }
+
+        if (OtlpEndpoint is not null && (!Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var otlp) || otlp.Scheme is not ("http" or "https")))
+        {
+            problems.Add($"{nameof(OtlpEndpoint)}: '{LogText.Quote(OtlpEndpoint)}' is not an http:// or https:// URL");
         }
 
         return problems;

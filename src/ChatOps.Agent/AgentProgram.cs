@@ -29,14 +29,8 @@ internal static class AgentProgram
             return await ReportAsync(problems, error);
         }
 
-        using var loggerFactory = LoggerFactory.Create(logging => logging
-            .SetMinimumLevel(LogLevel.Information)
-            .AddSimpleConsole(console =>
-            {
-                console.SingleLine = true;
-                console.UseUtcTimestamp = true;
-                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            }));
+        using var loggerFactory = AgentTelemetry.CreateLoggerFactory(commandLine.Options);
+        using var tracing = AgentTelemetry.CreateTracerProvider(commandLine.Options);
 
         AgentRunner agent;
         try

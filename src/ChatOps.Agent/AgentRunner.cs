@@ -62,6 +62,7 @@ public sealed class AgentRunner
         }
 
         var logger = loggerFactory.CreateLogger("ChatOps.Agent");
+        var tls = AgentTls.Load(options, logger);
         var runner = new ActionRunner(
             new ActionRunnerOptions { MaxOutputBytes = options.MaxOutputBytes, WorkingDirectory = options.WorkingDirectory },
             time,
@@ -69,7 +70,7 @@ public sealed class AgentRunner
         var guard = new DispatchGuard(allowlist!, state!, options.MaxConcurrent, time, loggerFactory.CreateLogger<DispatchGuard>());
         var metrics = new HostMetricsCollector(loggerFactory.CreateLogger<HostMetricsCollector>());
         Actions = allowlist!.ActionNames;
-        _client = new AgentClient(new AgentServices(options, Actions, guard, runner, metrics, time, logger));
+        _client = new AgentClient(new AgentServices(options, Actions, guard, runner, metrics, time, logger, tls));
     }
 
     /// <summary>The allowlisted action names this agent announces.</summary>

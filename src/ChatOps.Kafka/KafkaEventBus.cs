@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ChatOps.Core.Events;
+using ChatOps.Core.Observability;
 using ChatOps.Core.Ports;
 using ChatOps.Kafka.Internal;
 using Confluent.Kafka;
@@ -25,7 +26,7 @@ namespace ChatOps.Kafka;
 /// on rebalance and on leaving. A record that is not an envelope is parked with the reason.
 /// </para>
 /// </summary>
-public sealed class KafkaEventBus : IEventBus, IAsyncDisposable
+public sealed class KafkaEventBus : IEventBus, IConsumerLagSource, IAsyncDisposable
 {
     private static readonly TimeSpan BufferFullPause = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan DefaultHealthTimeout = TimeSpan.FromSeconds(2);
@@ -114,6 +115,15 @@ public sealed class KafkaEventBus : IEventBus, IAsyncDisposable
 
         return subscription;
     }
+
+    /// <summary>
+    /// The lag of this process's consumer-group members by topic and group, from librdkafka's cached high
+    /// watermarks and the members' progress (refreshed about every second on their poll threads; never waits on a broker).
+    /// </summary>
+    public IReadOnlyList<ConsumerLag> ReadConsumerLag() =>
+        [.. _subscriptions.Keys
+            .GroupBy(s => (s.Topic, s.Group))
+            .Select(g => new ConsumerLag(g.Key.Topic, g.Key.Group, g.Sum(s => s.Lag)))];
 
     /// <summary>Creates the five ChatOps topics (and any others given) where missing; see <see cref="KafkaBusOptions.Partitions"/>.</summary>
     /// <exception cref="BusUnavailableException">The cluster could not be reached to check.</exception>

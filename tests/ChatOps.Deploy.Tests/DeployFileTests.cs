@@ -42,7 +42,12 @@ public sealed class GrafanaDashboardTests
     [Fact]
     public void The_dashboard_is_valid_json_and_queries_only_metrics_chatops_exports()
     {
-        var exported = new[] { "chatops_commands_total", "chatops_command_duration_seconds_bucket", "chatops_agents_connected", "chatops_chat_requests_total", "chatops_rate_limited_total", "chatops_chat_api_errors_total" };
+        var exported = new[]
+        {
+            "chatops_commands_total", "chatops_command_duration_seconds_bucket", "chatops_agents_connected", "chatops_chat_requests_total",
+            "chatops_rate_limited_total", "chatops_chat_api_errors_total", "chatops_alerts_firing", "chatops_bus_consumer_lag",
+            "chatops_chat_rate_limit_wait_seconds_bucket", "chatops_chat_rate_limit_wait_seconds_sum", "chatops_dead_letters_total",
+        };
         using var dashboard = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Yaml.RepoRoot, "deploy/grafana/chatops-dashboard.json")));
 
         var expressions = dashboard.RootElement.GetProperty("panels").EnumerateArray()
@@ -54,5 +59,9 @@ public sealed class GrafanaDashboardTests
             var names = System.Text.RegularExpressions.Regex.Matches(expression, "chatops_[a-z_]+").Select(m => m.Value);
             Assert.All(names, n => Assert.Contains(n, exported));
         }
+
+        // Every series /metrics exports is charted somewhere.
+        foreach (var series in new[] { "chatops_alerts_firing", "chatops_bus_consumer_lag", "chatops_chat_rate_limit_wait_seconds_bucket", "chatops_chat_api_errors_total" })
+            Assert.Contains(expressions, e => e.Contains(series, StringComparison.Ordinal));
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.WebSockets;
 using System.Reflection;
@@ -5,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using ChatOps.Core.Agents;
+using ChatOps.Core.Observability;
 using Microsoft.Extensions.Logging;
 
 namespace ChatOps.Agent.Connection;
@@ -50,6 +52,7 @@ internal sealed class AgentConnection
         socket.Options.CollectHttpResponseDetails = true;
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
         socket.Options.KeepAliveTimeout = TimeSpan.FromSeconds(20);
+        (_services.Tls ?? AgentTls.SystemDefaults).Apply(socket.Options);
 
         var welcome = await HandshakeAsync(socket, stop);
         if (welcome is null)
@@ -239,14 +242,12 @@ internal sealed class AgentConnection
                     return null;
                 }
 
-                var decision = _services.Guard.Admit(dispatch);
-                if (decision.Accepted)
+                // The admission and the run that follows belong to the command's trace (from the gateway).
+                using (var span = ChatOpsTracing.StartFrom("agent admit", ActivityKind.Consumer, dispatch.TraceParent))
                 {
-                    _commands.Start(dispatch, decision, Enqueue);
-                }
-                else
-                {
-                    Enqueue(new RejectedFrame(dispatch.CommandId, decision.RejectReason!, decision.Message!));
+                    span?.SetTag("chatops.command_id", dispatch.CommandId);
+                    span?.SetTag("chatops.action", dispatch.Action);
+                    Admit(dispatch);
                 }
 
                 return null;
@@ -266,6 +267,20 @@ internal sealed class AgentConnection
                 return null;
             default:
                 return new FrameProblem(WebSocketCloseStatus.ProtocolError, $"unexpected {FrameName(frame)} frame from server");
+        }
+    }
+
+    private void Admit(DispatchFrame dispatch)
+    {
+        var decision = _services.Guard.Admit(dispatch);
+        if (decision.Accepted)
+        {
+            _commands.Start(dispatch, decision, Enqueue);
+        }
+        else
+        {
+            Activity.Current?.SetStatus(ActivityStatusCode.Error, decision.RejectReason);
+            Enqueue(new RejectedFrame(dispatch.CommandId, decision.RejectReason!, decision.Message!));
         }
     }
 

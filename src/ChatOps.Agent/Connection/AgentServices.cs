@@ -13,4 +13,5 @@ internal sealed record AgentServices(
     ActionRunner Runner,
     HostMetricsCollector Metrics,
     TimeProvider Time,
-    ILogger Logger);
+    ILogger Logger,
+    AgentTls? Tls = null);

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using ChatOps.Agent.Dispatch;
 using ChatOps.Agent.Execution;
 using ChatOps.Core.Agents;
+using ChatOps.Core.Observability;
 using Microsoft.Extensions.Logging;
 
 namespace ChatOps.Agent.Connection;
@@ -86,6 +88,10 @@ internal sealed class RunningCommands
     {
         var commandId = dispatch.CommandId;
         long seq = 0;
+        // A child of the admission span when it flowed here, else of the gateway's dispatch span.
+        using var span = ChatOpsTracing.StartFrom("agent execute", ActivityKind.Internal, Activity.Current is null ? dispatch.TraceParent : null);
+        span?.SetTag("chatops.command_id", commandId);
+        span?.SetTag("chatops.action", dispatch.Action);
         try
         {
             var outcome = await _runner.RunAsync(
@@ -100,14 +106,25 @@ internal sealed class RunningCommands
             _logger.LogInformation("command {CommandId} ({Action}) {Status} with exit code {ExitCode} after {DurationMs} ms, {OutputBytes} output bytes{Truncated}",
                 LogText.Quote(commandId), dispatch.Action, outcome.Status, outcome.ExitCode, (long)outcome.Duration.TotalMilliseconds,
                 outcome.OutputBytes, outcome.Truncated ? " (truncated)" : "");
-            send(new ResultFrame(commandId, outcome.Status, outcome.ExitCode, (long)outcome.Duration.TotalMilliseconds, outcome.Truncated, outcome.OutputBytes));
+            span?.SetTag("chatops.status", outcome.Status);
+            if (outcome.Status != ResultStatuses.Succeeded) span?.SetStatus(ActivityStatusCode.Error, outcome.Status);
+            SendResult(send, dispatch, new ResultFrame(commandId, outcome.Status, outcome.ExitCode, (long)outcome.Duration.TotalMilliseconds, outcome.Truncated, outcome.OutputBytes));
         }
         catch (Exception e)
         {
             _logger.LogError(e, "command {CommandId} ({Action}) failed inside the agent", LogText.Quote(commandId), dispatch.Action);
             send(new OutputFrame(commandId, ++seq, OutputCollector.StderrName, "the agent failed while running this command; see the agent log\n"));
-            send(new ResultFrame(commandId, ResultStatuses.Failed, null, 0, false, 0));
+            span?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            SendResult(send, dispatch, new ResultFrame(commandId, ResultStatuses.Failed, null, 0, false, 0));
         }
+    }
+
+    /// <summary>The result frame names its own span, so the gateway's result handling continues the trace from here.</summary>
+    private static void SendResult(Action<AgentFrame> send, DispatchFrame dispatch, ResultFrame result)
+    {
+        using var span = ChatOpsTracing.Source.StartActivity("agent report result", ActivityKind.Producer);
+        span?.SetTag("chatops.command_id", result.CommandId);
+        send(result with { TraceParent = ChatOpsTracing.CurrentTraceParent() ?? dispatch.TraceParent });
     }
 
     private static void TryCancel(CancellationTokenSource cancel)

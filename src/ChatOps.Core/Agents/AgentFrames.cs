@@ -42,7 +42,11 @@ public sealed record RejectedFrame(string CommandId, string Reason, string Messa
 public sealed record OutputFrame(string CommandId, long Seq, string Stream, string Text) : AgentFrame;
 
 /// <summary>The end of a command. <see cref="Status"/> is one of <see cref="ResultStatuses"/>.</summary>
-public sealed record ResultFrame(string CommandId, string Status, int? ExitCode, long DurationMs, bool Truncated, long OutputBytes) : AgentFrame;
+public sealed record ResultFrame(string CommandId, string Status, int? ExitCode, long DurationMs, bool Truncated, long OutputBytes) : AgentFrame
+{
+    /// <summary>W3C traceparent of the agent's span that ran the command (optional; older agents omit it).</summary>
+    public string? TraceParent { get; init; }
+}
 
 public sealed record WelcomeFrame(string ServerId, string NodeId, int ProtocolVersion, int HeartbeatSeconds, int MetricsSeconds) : AgentFrame;
 
@@ -60,7 +64,11 @@ public sealed record DispatchFrame(
     long FencingToken,
     long TimeoutMs,
     DateTimeOffset IssuedAt,
-    DateTimeOffset ExpiresAt) : AgentFrame;
+    DateTimeOffset ExpiresAt) : AgentFrame
+{
+    /// <summary>W3C traceparent of the gateway's dispatch span, so the agent's spans join the command's trace (optional).</summary>
+    public string? TraceParent { get; init; }
+}
 
 public sealed record CancelFrame(string CommandId) : AgentFrame;
 

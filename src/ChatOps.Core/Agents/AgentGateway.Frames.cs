@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using ChatOps.Core.Commands;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Events;
+using ChatOps.Core.Observability;
 using ChatOps.Core.Ports;
 using Microsoft.Extensions.Logging;
 
@@ -39,6 +41,11 @@ public sealed partial class AgentGateway
 
     private async Task DispatchAsync(GatewayDispatch dispatch, CancellationToken cancellationToken)
     {
+        using var span = ChatOpsTracing.StartFrom("agent dispatch", ActivityKind.Producer, dispatch.TraceParent);
+        span?.SetTag("chatops.command_id", dispatch.CommandId);
+        span?.SetTag("chatops.server_id", dispatch.ServerId);
+        // What the agent and the results continue: this span, else the router's.
+        dispatch = dispatch with { TraceParent = ChatOpsTracing.CurrentTraceParent() ?? dispatch.TraceParent };
         if (!_agents.TryGetValue(dispatch.ServerId, out var live))
         {
             await events.FailedAsync(new CommandFailed(dispatch.CommandId, dispatch.ServerId, FailureReasons.AgentOffline,
@@ -60,7 +67,8 @@ public sealed partial class AgentGateway
         try
         {
             await live.Session.SendAsync(new DispatchFrame(dispatch.CommandId, dispatch.Action, dispatch.Args, dispatch.Positional,
-                dispatch.FencingToken, dispatch.TimeoutMs, dispatch.IssuedAt, dispatch.ExpiresAt), cancellationToken);
+                dispatch.FencingToken, dispatch.TimeoutMs, dispatch.IssuedAt, dispatch.ExpiresAt) { TraceParent = dispatch.TraceParent }, cancellationToken);
+            LogSentToAgent(dispatch.CommandId, dispatch.ServerId, live.Session.ConnectionId);
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException or System.Net.WebSockets.WebSocketException)
         {
@@ -68,6 +76,26 @@ public sealed partial class AgentGateway
                 await events.FailedAsync(new CommandFailed(dispatch.CommandId, dispatch.ServerId, FailureReasons.AgentDisconnected,
                     $"The agent on `{dispatch.ServerId}` disconnected before #{dispatch.CommandId} could be sent; it was not run.", dispatch.ReplyTo), cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// A span for an agent's report on a command, in the command's trace: the agent's own span when the
+    /// frame names it (results), else the gateway's dispatch span. Heartbeats and metrics get none.
+    /// </summary>
+    private static Activity? StartFrameSpan(LiveAgent live, AgentFrame frame)
+    {
+        var (commandId, name) = frame switch
+        {
+            AcceptedFrame f => (f.CommandId, "agent accepted"),
+            RejectedFrame f => (f.CommandId, "agent rejected"),
+            ResultFrame f => (f.CommandId, "agent result"),
+            _ => (null, null),
+        };
+        if (commandId is null || !live.InFlight.TryGetValue(commandId, out var command)) return null;
+        var span = ChatOpsTracing.StartFrom(name!, ActivityKind.Consumer, (frame as ResultFrame)?.TraceParent ?? command.Dispatch.TraceParent);
+        span?.SetTag("chatops.command_id", commandId);
+        span?.SetTag("chatops.server_id", live.Session.ServerId);
+        return span;
     }
 
     private async Task OnMetricsAsync(IAgentSession session, MetricsFrame metrics, CancellationToken cancellationToken)
@@ -125,6 +153,9 @@ public sealed partial class AgentGateway
         await audit.RecordAsync($"agent:{session.ServerId}", "agent.unassigned_result", TextHygiene.Escape(commandId), "denied",
             "the agent reported on a command not dispatched to this connection", cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Command {CommandId} sent to the agent on {ServerId} ({ConnectionId})")]
+    private partial void LogSentToAgent(string commandId, string serverId, string connectionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent {ServerId} connected ({ConnectionId}, version {Version})")]
     private partial void LogConnected(string serverId, string connectionId, string version);

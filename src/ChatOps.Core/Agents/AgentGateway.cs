@@ -94,6 +94,7 @@ public sealed partial class AgentGateway(
     {
         if (!_agents.TryGetValue(session.ServerId, out var live) || live.Session != session)
             return false; // a replaced connection: ignore whatever it still says
+        using var span = StartFrameSpan(live, frame);
 
         switch (frame)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using ChatOps.Core.Domain;
+using ChatOps.Core.Observability;
 
 namespace ChatOps.Core.Agents;
 
@@ -23,7 +24,15 @@ public sealed record GatewayDispatch(
     long TimeoutMs,
     DateTimeOffset IssuedAt,
     DateTimeOffset ExpiresAt,
-    ChatRef ReplyTo) : GatewayMessage(CommandId, ServerId);
+    ChatRef ReplyTo) : GatewayMessage(CommandId, ServerId)
+{
+    /// <summary>
+    /// W3C traceparent of the command's trace: the router's span that handled its request (remembered in
+    /// that process), else the current span when the dispatch is built, so the router need not pass it.
+    /// A message read from JSON carries the sender's value.
+    /// </summary>
+    public string? TraceParent { get; init; } = CommandTraceContexts.For(CommandId, ServerId) ?? ChatOpsTracing.CurrentTraceParent();
+}
 
 public sealed record GatewayCancel(string CommandId, string ServerId) : GatewayMessage(CommandId, ServerId);
 

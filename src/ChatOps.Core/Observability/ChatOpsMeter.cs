@@ -23,6 +23,9 @@ public sealed class ChatOpsMeter : IDisposable
         ChatRateLimitWaits = _meter.CreateHistogram<double>("chatops_chat_rate_limit_wait_seconds", "s", "Time spent waiting on chat platforms' rate limits (Retry-After), by platform");
     }
 
+    /// <summary>This instance's meter: an exporter listens to it, not to every meter named ChatOps in the process.</summary>
+    public Meter Meter => _meter;
+
     public Counter<long> CommandsFinished { get; }
     public Histogram<double> CommandDuration { get; }
     public Counter<long> ChatRequests { get; }
@@ -35,6 +38,10 @@ public sealed class ChatOpsMeter : IDisposable
 
     /// <summary>Registers a gauge read at scrape time (e.g. agents connected to this node).</summary>
     public void ObserveGauge(string name, string description, Func<long> read) =>
+        _meter.CreateObservableGauge(name, read, description: description);
+
+    /// <summary>Registers a gauge with one value per label set, read at scrape time (e.g. consumer lag by topic and group).</summary>
+    public void ObserveGauges(string name, string description, Func<IEnumerable<Measurement<long>>> read) =>
         _meter.CreateObservableGauge(name, read, description: description);
 
     public void Dispose() => _meter.Dispose();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ChatOps.Core.Events;
+using ChatOps.Core.Observability;
 using ChatOps.Core.Ports;
 using ChatOps.Embedded.Bus.Internal;
 using Microsoft.Extensions.Logging;
@@ -24,13 +25,14 @@ namespace ChatOps.Embedded.Bus;
 /// per partition; past that bound the oldest messages go and <see cref="DroppedCount"/> says so.
 /// </para>
 /// </summary>
-public sealed class InMemoryEventBus : IEventBus, IAsyncDisposable
+public sealed class InMemoryEventBus : IEventBus, IConsumerLagSource, IAsyncDisposable
 {
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(10);
 
     private readonly InMemoryBusOptions _options;
     private readonly ConcurrentDictionary<string, TopicState> _topics = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<Task> _workers = [];
+    private readonly ConcurrentDictionary<(string Topic, string Group), ConsumerGroup> _groups = new();
     private readonly CancellationTokenSource _shutdown = new();
     private long _dropped;
     private int _disposed;
@@ -91,6 +93,7 @@ public sealed class InMemoryEventBus : IEventBus, IAsyncDisposable
         lock (state.Sync)
         {
             var consumerGroup = state.GetOrCreateGroup(group);
+            _groups.TryAdd((topic, group), consumerGroup);
             member = new Subscription(this, consumerGroup, consumerGroup.NextMemberId(), handler, checkedOptions);
             consumerGroup.Join(member);
         }
@@ -124,6 +127,28 @@ public sealed class InMemoryEventBus : IEventBus, IAsyncDisposable
             // A worker that died was logged as critical when it did; shutting down goes on.
             Logger.LogDebug(ex, "A bus worker had failed before shutdown");
         }
+    }
+
+    /// <summary>Per topic and group, messages published but not yet finished by the group (end of log − next offset).</summary>
+    public IReadOnlyList<ConsumerLag> ReadConsumerLag()
+    {
+        var lags = new List<ConsumerLag>();
+        foreach (var ((topic, group), consumerGroup) in _groups)
+        {
+            var state = consumerGroup.Topic;
+            long lag = 0;
+            lock (state.Sync)
+            {
+                for (var p = 0; p < state.Logs.Length; p++)
+                {
+                    lag += Math.Max(0, state.Logs[p].EndOffset - consumerGroup.Workers[p].NextOffset);
+                }
+            }
+
+            lags.Add(new ConsumerLag(topic, group, lag));
+        }
+
+        return lags;
     }
 
     internal void Track(Task worker) => _workers.Add(worker);

@@ -35,7 +35,12 @@ internal sealed class KafkaSubscription : IAsyncDisposable
     private readonly TaskCompletionSource _handlersEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<TopicPartition, PartitionWorker> _workers = [];
+    // How often the lag is worked out on the poll thread (from cached watermarks: no broker round trip).
+    private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(1);
+
     private DateTimeOffset _lastCommit;
+    private DateTimeOffset _lastLag;
+    private long _lag;
     private int _assignedCount;
     private int _disposed;
 
@@ -57,6 +62,9 @@ internal sealed class KafkaSubscription : IAsyncDisposable
     public string Group { get; }
 
     public EnvelopeHandler Handler { get; }
+
+    /// <summary>Messages of this member's partitions not finished yet (high watermark − next offset to finish), as of the last poll.</summary>
+    public long Lag => Interlocked.Read(ref _lag);
 
     public ConsumerOptions Options { get; }
 
@@ -178,6 +186,10 @@ internal sealed class KafkaSubscription : IAsyncDisposable
                 }
 
                 ApplyBackPressure(consumer);
+                if (Bus.TimeProvider.GetUtcNow() - _lastLag >= LagInterval)
+                {
+                    MeasureLag(consumer);
+                }
                 if (Bus.TimeProvider.GetUtcNow() - _lastCommit >= Bus.Options.CommitInterval)
                 {
                     Commit(consumer, _workers.Values);
@@ -386,6 +398,34 @@ internal sealed class KafkaSubscription : IAsyncDisposable
                 ex.Error.Reason,
                 string.Join(",", due.Select(x => x.Worker.Partition.Partition.Value)));
         }
+    }
+
+    private void MeasureLag(IConsumer<byte[], byte[]> consumer)
+    {
+        _lastLag = Bus.TimeProvider.GetUtcNow();
+        long lag = 0;
+        foreach (var (partition, worker) in _workers)
+        {
+            // Cached by librdkafka from fetch responses: reading it never waits on a broker.
+            var high = consumer.GetWatermarkOffsets(partition).High;
+            if (high.Value < 0)
+            {
+                continue;
+            }
+
+            var next = worker.NextToFinish;
+            if (next < 0)
+            {
+                next = consumer.Position(partition).Value;
+            }
+
+            if (next >= 0)
+            {
+                lag += Math.Max(0, high.Value - next);
+            }
+        }
+
+        Interlocked.Exchange(ref _lag, lag);
     }
 
     private void ApplyBackPressure(IConsumer<byte[], byte[]> consumer)

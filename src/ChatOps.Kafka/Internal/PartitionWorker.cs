@@ -22,6 +22,7 @@ internal sealed class PartitionWorker
     private int _buffered;
     private long _bufferedBytes;
     private long _finished = -1;
+    private long _firstSeen = -1;
     private long _committed = -1;
     private volatile bool _stopping;
 
@@ -54,9 +55,27 @@ internal sealed class PartitionWorker
     /// <summary>Poll thread only.</summary>
     public void Enqueue(ConsumeResult<byte[], byte[]> record)
     {
+        if (_firstSeen < 0)
+        {
+            Volatile.Write(ref _firstSeen, record.Offset.Value);
+        }
+
         Interlocked.Increment(ref _buffered);
         Interlocked.Add(ref _bufferedBytes, Size(record));
         _queue.Writer.TryWrite(record);
+    }
+
+    /// <summary>
+    /// The next offset this member still has to finish (the first record handed to it, until one is done);
+    /// -1 when it has seen nothing of this partition yet.
+    /// </summary>
+    public long NextToFinish
+    {
+        get
+        {
+            var finished = Volatile.Read(ref _finished);
+            return finished >= 0 ? finished : Volatile.Read(ref _firstSeen);
+        }
     }
 
     /// <summary>The offset to commit (the next one to handle) when it moved since the last commit.</summary>

@@ -55,6 +55,12 @@ internal static class RecordCodec
                 return false;
             }
 
+            // Records written by other tools may carry the trace only in the standard header.
+            if (read.TraceParent is null && record.Message.Headers?.TryGetLastBytes(KafkaHeaders.TraceParent, out var traceParent) == true)
+            {
+                read = read with { TraceParent = TryUtf8(traceParent) };
+            }
+
             envelope = read;
             return true;
         }

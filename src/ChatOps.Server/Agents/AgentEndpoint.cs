@@ -20,7 +20,7 @@ public static partial class AgentEndpoint
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext context, AgentGateway gateway, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
+    private static async Task HandleAsync(HttpContext context, AgentGateway gateway, AgentClientCertificates clientCertificates, ILoggerFactory loggers, IHostApplicationLifetime lifetime)
     {
         var logger = loggers.CreateLogger("ChatOps.Server.Agents.AgentEndpoint");
         var header = context.Request.Headers.Authorization.ToString();
@@ -31,6 +31,15 @@ public static partial class AgentEndpoint
             LogRefused(logger, context.Connection.RemoteIpAddress?.ToString() ?? "?", token is null ? "no bearer token" : "unknown or revoked token");
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             await context.Response.WriteAsJsonAsync(new { error = "unauthorized", message = "A valid agent token is required (Authorization: Bearer <token>)." });
+            return;
+        }
+
+        if (clientCertificates.Enabled
+            && clientCertificates.Check(credential.ServerId, await context.Connection.GetClientCertificateAsync(context.RequestAborted)) is { } refusal)
+        {
+            LogRefused(logger, context.Connection.RemoteIpAddress?.ToString() ?? "?", refusal);
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await context.Response.WriteAsJsonAsync(new { error = "client_certificate", message = "This agent's client certificate is missing or not the one pinned for its server." });
             return;
         }
 

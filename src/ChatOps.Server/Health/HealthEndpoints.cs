@@ -19,7 +19,7 @@ public static class HealthEndpoints
         var checks = new Dictionary<string, string>();
         await CheckAsync(checks, "store", () => servers.ListAsync(cancellationToken));
         await CheckAsync(checks, "state", () => registry.ListAsync(cancellationToken));
-        if (services.GetService<IEventBus>() is KafkaEventBus kafka)
+        if (services.GetService<KafkaEventBus>() is { } kafka)
             checks["bus"] = await kafka.IsConnectedAsync(cancellationToken: cancellationToken) ? "ok" : "failing: Kafka brokers unreachable";
         if (services.GetService<PostgresHealthProbe>() is { } postgres)
         {

@@ -1,5 +1,6 @@
 using ChatOps.Core;
 using ChatOps.Core.Agents;
+using ChatOps.Core.Observability;
 using ChatOps.Core.Routing;
 using ChatOps.Embedded;
 using ChatOps.Kafka;
@@ -37,11 +38,10 @@ public static class ServerComposition
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
             builder.WebHost.UseUrls(DefaultUrl);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        });
+        errors.AddRange(builder.AddChatOpsTelemetry(settings));
+        var agentCertificates = AgentClientCertificates.Read(builder.Configuration, errors);
+        agentCertificates.ConfigureKestrel(builder);
+        builder.Services.AddSingleton(agentCertificates);
         // Per-request and per-SQL lines drown what an operator needs; Logging:LogLevel:* can raise them again.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Npgsql", LogLevel.Warning);
@@ -52,6 +52,7 @@ public static class ServerComposition
         else services.AddSqliteStore(o => o.Path = settings.SqlitePath);
         if (settings.Bus == "kafka") AddKafka(builder, errors);
         else services.AddInMemoryBus();
+        services.AddEventBusTracing();
         if (settings.State == "redis") AddRedis(builder, errors);
         else services.AddInMemoryState();
         services.AddChatOpsCore();
@@ -127,6 +128,7 @@ public static class ServerComposition
             await context.Response.WriteAsJsonAsync(new { error = "internal", message = $"Something went wrong on our side; the server log has the details (trace {context.TraceIdentifier})." });
         }));
         app.UseSecurityHeaders();
+        app.UseChatIntakeTracing();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
         app.UseChatOpsAuth();
         app.MapHealth();

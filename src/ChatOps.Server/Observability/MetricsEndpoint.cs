@@ -1,5 +1,8 @@
+using System.Diagnostics.Metrics;
 using ChatOps.Core.Agents;
 using ChatOps.Core.Observability;
+using ChatOps.Core.Ports;
+using ChatOps.Server.Hosting;
 
 namespace ChatOps.Server.Observability;
 
@@ -21,7 +24,23 @@ public static class MetricsEndpoint
         var meter = services.GetRequiredService<ChatOpsMeter>();
         var gateway = services.GetRequiredService<AgentGateway>();
         meter.ObserveGauge("chatops_agents_connected", "Agents connected to this gateway node", () => gateway.ConnectedServers.Count);
-        app.MapGet("/metrics", () => Results.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        if (ConsumerLagSource(services.GetRequiredService<IEventBus>()) is { } lag)
+            meter.ObserveGauges("chatops_bus_consumer_lag", "Messages not yet handled by this process's consumer-group members, by topic and group",
+                () => lag.ReadConsumerLag().Select(l => new Measurement<long>(l.Lag,
+                    new KeyValuePair<string, object?>("topic", l.Topic), new KeyValuePair<string, object?>("group", l.Group))));
+
+        var settings = services.GetRequiredService<ChatOpsSettings>();
+        var alerts = settings.Runs("alerts") && services.GetService<IAlertStore>() is { } store
+            ? new AlertsFiringGauge(store, meter, services.GetRequiredService<ILogger<AlertsFiringGauge>>())
+            : null;
+        app.MapGet("/metrics", async (CancellationToken cancellationToken) =>
+        {
+            if (alerts is not null) await alerts.RefreshAsync(cancellationToken);
+            return Results.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8");
+        });
         return app;
     }
+
+    private static IConsumerLagSource? ConsumerLagSource(IEventBus bus) =>
+        bus as IConsumerLagSource ?? (bus as TracingEventBus)?.Inner as IConsumerLagSource;
 }

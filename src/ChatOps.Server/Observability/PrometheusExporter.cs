@@ -18,11 +18,12 @@ public sealed class PrometheusExporter : IDisposable
     private readonly ConcurrentDictionary<string, Series> _series = new();
     private readonly ConcurrentDictionary<string, Instrument> _instruments = new();
 
-    public PrometheusExporter()
+    public PrometheusExporter(ChatOpsMeter meter)
     {
+        // This host's meter only: hosts sharing a process (tests, several apps) must not report each other's values.
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name != ChatOpsMeter.MeterName) return;
+            if (!ReferenceEquals(instrument.Meter, meter.Meter)) return;
             _instruments[instrument.Name] = instrument;
             listener.EnableMeasurementEvents(instrument);
         };
