@@ -4,8 +4,10 @@ using System.Globalization;
 namespace ChatOps.Benchmarks.Scale;
 
 /// <summary>
-/// A throw-away PostgreSQL cluster for a benchmark run, with PostgreSQL's default durability
-/// (fsync and synchronous_commit on): a commit the store reports is on disk, as in production.
+/// A throw-away PostgreSQL cluster for a benchmark run (initdb in a temporary folder, pg_ctl on a free
+/// loopback port; as root the cluster belongs to postgres). Durable by default (fsync and
+/// synchronous_commit on: a commit the store reports is on disk, as in production); the ingestion
+/// scenario turns durability off, as the PostgreSQL test fixture does, to measure the write path itself.
 /// </summary>
 internal sealed class PostgresCluster : IAsyncDisposable
 {
@@ -26,7 +28,7 @@ internal sealed class PostgresCluster : IAsyncDisposable
 
     private string DataDir => Path.Combine(_folder, "data");
 
-    public static async Task<PostgresCluster> StartAsync()
+    public static async Task<PostgresCluster> StartAsync(bool durable = true)
     {
         var folder = Path.Combine(Path.GetTempPath(), "chatops-bench-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
@@ -37,7 +39,8 @@ internal sealed class PostgresCluster : IAsyncDisposable
             await cluster.RunPgAsync("initdb", ["-D", cluster.DataDir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"]);
             cluster.Port = BenchServer.FreePort();
             await cluster.RunPgAsync("pg_ctl", ["start", "-D", cluster.DataDir, "-l", Path.Combine(folder, "server.log"), "-w", "-t", "60",
-                "-o", $"-p {cluster.Port.ToString(CultureInfo.InvariantCulture)} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=128MB"]);
+                "-o", $"-p {cluster.Port.ToString(CultureInfo.InvariantCulture)} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=128MB" +
+                      (durable ? "" : " -F -c synchronous_commit=off -c full_page_writes=off")]);
             cluster._running = true;
             return cluster;
         }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ChatOps.Benchmarks.Postgres;
+using ChatOps.Benchmarks.Scale;
 using ChatOps.Core.Domain;
 
 namespace ChatOps.Benchmarks.Scenarios;
@@ -28,7 +29,7 @@ public static class IngestScenario
     {
         // --requests below the default-sized run is taken as "not given": fewer than 200,000 samples measure start-up, not throughput.
         var samples = args.Requests >= 200_000 ? args.Requests : 1_000_000;
-        await using var postgres = await BenchPostgres.StartAsync();
+        await using var postgres = await PostgresCluster.StartAsync(durable: false);
         await using var adapter = await PostgresAdapter.StartAsync(new Dictionary<string, string?>
         {
             ["ChatOps:Postgres:ConnectionString"] = postgres.ConnectionString,

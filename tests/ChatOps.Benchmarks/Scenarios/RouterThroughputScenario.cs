@@ -9,6 +9,7 @@ using ChatOps.Core.Routing;
 using ChatOps.Benchmarks.Scale;
 using ChatOps.Embedded;
 using ChatOps.Kafka;
+using ChatOps.Postgres;
 using ChatOps.Redis;
 
 namespace ChatOps.Benchmarks.Scenarios;
@@ -44,7 +45,7 @@ public static class RouterThroughputScenario
         await using var backends = await ScaleBackends.StartAsync();
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        PostgresStoreLoader.AddPostgresStore(services, backends.PostgresConnectionString);
+        services.AddPostgresStore(options => options.ConnectionString = backends.PostgresConnectionString);
         services.AddKafkaBus(o =>
         {
             o.BootstrapServers = backends.KafkaBootstrap;
