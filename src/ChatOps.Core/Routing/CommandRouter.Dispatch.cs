@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Text.Json;
 using ChatOps.Core.Agents;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Events;
+using ChatOps.Core.Observability;
 using ChatOps.Core.Ports;
 using Microsoft.Extensions.Logging;
 
@@ -35,6 +37,11 @@ public sealed partial class CommandRouter
     /// <summary>True when the command left the queue (dispatched or failed), so the next may be tried.</summary>
     private async Task<bool> TryStartAsync(CommandRecord command, CancellationToken cancellationToken)
     {
+        // Started by the sweeper or by the previous command's end, there is no span yet: continue the
+        // command's own trace, so this step's log lines carry its trace id too.
+        using var span = Activity.Current is null
+            ? ChatOpsTracing.StartFrom("router start queued command", ActivityKind.Internal, CommandTraceContexts.For(command.Id, command.ServerId))
+            : null;
         LockLease? lease;
         try
         {

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
+using ChatOps.Agent.Tests.Support;
 using ChatOps.EndToEnd.Tests.Fixtures;
 
 namespace ChatOps.EndToEnd.Tests.Tls;
@@ -26,13 +27,13 @@ public sealed class TlsAgentPinningTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var authority = TlsCertificates.Authority("ChatOps e2e CA");
-        _caFile = TlsCertificates.WritePem(authority, _dir, "ca").Certificate;
-        var serverCertificate = TlsCertificates.WritePem(TlsCertificates.Server(authority), _dir, "server");
-        var pinnedCertificate = TlsCertificates.Client("agent tls-ok");
-        _pinned = TlsCertificates.WritePem(pinnedCertificate, _dir, "pinned");
-        _other = TlsCertificates.WritePem(TlsCertificates.Client("someone else"), _dir, "other");
-        var pin = TlsCertificates.Sha256(pinnedCertificate);
+        var authority = TestCertificates.Authority("ChatOps e2e CA");
+        _caFile = TestCertificates.WritePem(authority, _dir, "ca").Certificate;
+        var serverCertificate = TestCertificates.WritePem(TestCertificates.Server(authority), _dir, "server");
+        var pinnedCertificate = TestCertificates.Client("agent tls-ok");
+        _pinned = TestCertificates.WritePem(pinnedCertificate, _dir, "pinned");
+        _other = TestCertificates.WritePem(TestCertificates.Client("someone else"), _dir, "other");
+        var pin = TestCertificates.Sha256(pinnedCertificate);
 
         var httpPort = FreePort();
         _httpsPort = FreePort();
