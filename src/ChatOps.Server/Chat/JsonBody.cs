@@ -11,6 +11,8 @@ public static class JsonBody
 {
     public const int MaxBytes = 64 * 1024;
 
+    private static readonly JsonDocumentOptions NodeCheck = new() { MaxDepth = ChatOpsJson.MaxDepth, AllowDuplicateProperties = false };
+
     public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request) where T : class
     {
         if (request.ContentLength > MaxBytes)
@@ -35,6 +37,10 @@ public static class JsonBody
 
         try
         {
+            // The serializer builds a JsonNode without looking for duplicate keys (it fails later, when the
+            // object is first read), so a JsonNode body is checked by a document parse with the same limits.
+            if (typeof(System.Text.Json.Nodes.JsonNode).IsAssignableFrom(typeof(T)))
+                JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), NodeCheck).Dispose();
             var value = JsonSerializer.Deserialize<T>(body, ChatOpsJson.Options);
             return value is null ? (null, BadRequest("The body is empty.")) : (value, null);
         }
