@@ -25,7 +25,7 @@ namespace ChatOps.Core.Identity;
 /// </list>
 /// Failed lookups are never cached: a wrong key costs a store read every time, as before.
 /// </remarks>
-public sealed partial class IdentityCache : IAsyncDisposable
+public sealed partial class IdentityCache : IAsyncDisposable, IDisposable
 {
     /// <summary>The pub/sub channel of invalidations: <c>policy</c>, <c>user:{id}</c>, <c>key:{id}</c>, <c>identity:{identity}</c>.</summary>
     public const string Channel = "identity:invalidate";
@@ -136,6 +136,20 @@ public sealed partial class IdentityCache : IAsyncDisposable
         if (subscription is not null && await subscription is { } handle) await handle.DisposeAsync();
     }
 
+    // A container disposed synchronously refuses singletons that are only IAsyncDisposable. A subscription
+    // still being made is left to end with the pub/sub itself rather than waited for here.
+    public void Dispose()
+    {
+        Task<IAsyncDisposable?>? subscription;
+        lock (_subscribeSync)
+        {
+            _disposed = true;
+            subscription = _subscription;
+        }
+
+        if (subscription is { IsCompletedSuccessfully: true, Result: { } handle }) handle.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
     private async Task InvalidateAsync(string message, CancellationToken cancellationToken)
     {
         Apply(message);
@@ -219,11 +233,14 @@ public sealed partial class IdentityCache : IAsyncDisposable
     {
         try
         {
-            return await _pubSub!.SubscribeAsync(Channel, message =>
+            var handle = await _pubSub!.SubscribeAsync(Channel, message =>
             {
                 Apply(message);
                 return Task.CompletedTask;
             });
+            if (!Volatile.Read(ref _disposed)) return handle;
+            await handle.DisposeAsync();
+            return null;
         }
         catch (Exception ex)
         {
