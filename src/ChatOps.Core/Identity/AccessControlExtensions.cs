@@ -16,6 +16,8 @@ public static class AccessControlExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<CommandThrottleOptions>();
         services.AddOptions<ApprovalOptions>();
+        services.AddOptions<IdentityCacheOptions>();
+        services.TryAddSingleton<IdentityCache>();
         services.TryAddSingleton<AccessPolicy>();
         services.TryAddSingleton<PolicyAdmin>();
         services.TryAddSingleton<CommandThrottle>();

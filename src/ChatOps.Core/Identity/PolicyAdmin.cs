@@ -15,7 +15,7 @@ public sealed record PolicyEditResult(bool Ok, string Message, EffectiveRule? Ru
 /// <summary>
 /// Editing the permission rules and command risks. The first edit of a command's rules copies its
 /// catalog defaults into the store, so what the admin saw is what they edit. Every change is one
-/// audit event.
+/// audit event, and invalidates the cached rules (<see cref="AccessPolicy.InvalidateAsync"/>).
 /// </summary>
 public sealed class PolicyAdmin(AccessPolicy policy, AuditLog audit, TimeProvider time, IPolicyStore? store = null)
 {
@@ -27,7 +27,7 @@ public sealed class PolicyAdmin(AccessPolicy policy, AuditLog audit, TimeProvide
         target = string.IsNullOrWhiteSpace(target) ? PolicySnapshot.AnyTarget : target.Trim();
         if (PolicySnapshot.CheckTarget(target) is { } problem) return PolicyEditResult.Refused($"'target' must be * or a server id, glob or tag: {problem}");
 
-        var snapshot = await policy.SnapshotAsync(cancellationToken);
+        var snapshot = await policy.FreshSnapshotAsync(cancellationToken);
         var current = snapshot.RulesFor(definition.Name);
         if (current.FirstOrDefault(r => r.Role == role && r.Target == target) is { } existing)
             return new PolicyEditResult(true, "That rule exists already.", existing);
@@ -35,6 +35,7 @@ public sealed class PolicyAdmin(AccessPolicy policy, AuditLog audit, TimeProvide
         var now = time.GetUtcNow();
         var rule = new PermissionRule("r" + Secrets.NewShortId(), role, definition.Name, target, now, actorUserId);
         await store.ReplaceCommandRulesAsync(definition.Name, [.. Materialize(current, now, actorUserId), rule], now, cancellationToken);
+        await policy.InvalidateAsync(cancellationToken);
         await audit.RecordAsync(actorUserId, "rule.added", definition.Name, "ok", $"{role} may run {definition.Name} on {target}", cancellationToken);
         return new PolicyEditResult(true, "Rule added.", new EffectiveRule(rule.Id, role, definition.Name, target, false));
     }
@@ -42,13 +43,14 @@ public sealed class PolicyAdmin(AccessPolicy policy, AuditLog audit, TimeProvide
     public async Task<PolicyEditResult> DeleteRuleAsync(string actorUserId, string ruleId, CancellationToken cancellationToken = default)
     {
         if (store is null) return PolicyEditResult.Refused("Rules cannot be edited: no policy store is configured.");
-        var snapshot = await policy.SnapshotAsync(cancellationToken);
+        var snapshot = await policy.FreshSnapshotAsync(cancellationToken);
         var rule = snapshot.AllRules.FirstOrDefault(r => r.Id == ruleId);
         if (rule is null) return PolicyEditResult.Refused($"There is no rule '{ruleId}'.");
 
         var now = time.GetUtcNow();
         var remaining = snapshot.RulesFor(rule.Command).Where(r => r.Id != rule.Id).ToList();
         await store.ReplaceCommandRulesAsync(rule.Command, Materialize(remaining, now, actorUserId), now, cancellationToken);
+        await policy.InvalidateAsync(cancellationToken);
         await audit.RecordAsync(actorUserId, "rule.deleted", rule.Command, "ok", $"{rule.Role} may no longer run {rule.Command} on {rule.Target}", cancellationToken);
         return new PolicyEditResult(true, "Rule deleted.", rule);
     }
@@ -59,6 +61,7 @@ public sealed class PolicyAdmin(AccessPolicy policy, AuditLog audit, TimeProvide
         if (store is null) return PolicyEditResult.Refused("Rules cannot be edited: no policy store is configured.");
         if (policy.Catalog.Find(command) is not { } definition) return PolicyEditResult.Refused($"There is no command '{command}'.");
         await store.ResetCommandRulesAsync(definition.Name, time.GetUtcNow(), cancellationToken);
+        await policy.InvalidateAsync(cancellationToken);
         await audit.RecordAsync(actorUserId, "rule.reset", definition.Name, "ok", "back to the catalog's defaults", cancellationToken);
         return new PolicyEditResult(true, $"The rules of {definition.Name} are the catalog's defaults again.");
     }
@@ -80,6 +83,7 @@ public sealed class PolicyAdmin(AccessPolicy policy, AuditLog audit, TimeProvide
             return PolicyEditResult.Refused($"`{definition.Name}` is answered by ChatOps itself; only commands that run on servers can need approval.");
 
         await store.SetRiskAsync(definition.Name, value, time.GetUtcNow(), cancellationToken);
+        await policy.InvalidateAsync(cancellationToken);
         await audit.RecordAsync(actorUserId, "command.risk_changed", definition.Name, "ok", $"risk {wanted}", cancellationToken);
         return new PolicyEditResult(true, $"{definition.Name} is now {(value is { } v ? v.ToString().ToLowerInvariant() : "as the catalog says")} risk.");
     }

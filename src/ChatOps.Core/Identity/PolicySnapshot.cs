@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ChatOps.Core.Commands;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Ports;
@@ -24,7 +25,9 @@ public sealed class PolicySnapshot
     private readonly ICommandCatalog _catalog;
     private readonly Dictionary<string, IReadOnlyList<EffectiveRule>> _custom = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Risk> _risk = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, TargetSelector?> _selectors = new(StringComparer.Ordinal);
+    // Filled on first use. Concurrent: a snapshot is shared by every request until the rules change.
+    private readonly ConcurrentDictionary<string, TargetSelector?> _selectors = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IReadOnlyList<EffectiveRule>> _defaults = new(StringComparer.Ordinal);
 
     public PolicySnapshot(ICommandCatalog catalog, PolicyData data)
     {
@@ -50,8 +53,13 @@ public sealed class PolicySnapshot
     public IReadOnlyList<EffectiveRule> RulesFor(string command)
     {
         if (_custom.TryGetValue(command, out var custom)) return custom;
+        if (_defaults.TryGetValue(command, out var defaults)) return defaults;
         var definition = _catalog.Find(command);
-        return definition is null ? [] : definition.AllowedRoles.Select(role => new EffectiveRule(DefaultId(command, role), role, command, AnyTarget, true)).ToList();
+        if (definition is null) return [];
+        // Kept only under the definition's own name, so other spellings cannot grow the dictionary.
+        return definition.Name == command
+            ? _defaults.GetOrAdd(command, static (name, d) => DefaultRules(name, d), definition)
+            : DefaultRules(command, definition);
     }
 
     /// <summary>Every command's rules, by command name.</summary>
@@ -84,6 +92,9 @@ public sealed class PolicySnapshot
         return targets.Count == 0 ? "nowhere" : "only on " + string.Join(", ", targets);
     }
 
+    private static List<EffectiveRule> DefaultRules(string command, CommandDefinition definition) =>
+        definition.AllowedRoles.Select(role => new EffectiveRule(DefaultId(command, role), role, command, AnyTarget, true)).ToList();
+
     public static string DefaultId(string command, string role) => $"default:{command}:{role}";
 
     /// <summary>Null when <paramref name="target"/> is a valid rule target, else why not.</summary>
@@ -98,12 +109,8 @@ public sealed class PolicySnapshot
     private bool TargetMatches(string target, Server server)
     {
         if (target == AnyTarget) return true;
-        if (!_selectors.TryGetValue(target, out var selector))
-        {
-            // A rule whose target does not parse matches nothing (deny by default).
-            selector = TargetSelector.TryParse(target, out var parsed, out _) ? parsed : null;
-            _selectors[target] = selector;
-        }
+        // A rule whose target does not parse matches nothing (deny by default).
+        var selector = _selectors.GetOrAdd(target, static t => TargetSelector.TryParse(t, out var parsed, out _) ? parsed : null);
 
         return selector?.Matches(server) ?? false;
     }

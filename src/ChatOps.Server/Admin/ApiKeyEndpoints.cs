@@ -1,6 +1,7 @@
 using ChatOps.Core.Audit;
 using ChatOps.Core.Commands;
 using ChatOps.Core.Domain;
+using ChatOps.Core.Identity;
 using ChatOps.Core.Ports;
 using ChatOps.Core.Security;
 using ChatOps.Server.Auth;
@@ -54,11 +55,12 @@ public static class ApiKeyEndpoints
         }, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> RevokeAsync(HttpContext context, string id, IUserStore users, AuditLog audit, TimeProvider time)
+    private static async Task<IResult> RevokeAsync(HttpContext context, string id, IUserStore users, UserDirectory directory, AuditLog audit, TimeProvider time)
     {
         if (Api.Caller(context) is not { } caller) return ApiKeyAuthentication.Unauthorized();
         if (Api.Require(caller, "revoke API keys") is { } forbidden) return forbidden;
         if (!await users.RevokeApiKeyAsync(id, time.GetUtcNow(), context.RequestAborted)) return Api.NotFound($"No active API key {id}.");
+        await directory.ForgetApiKeyAsync(id, context.RequestAborted);
         await audit.RecordAsync(caller.User.Id, "apikey.revoked", id, "ok", null, context.RequestAborted);
         return Api.Ok($"API key {id} revoked.");
     }

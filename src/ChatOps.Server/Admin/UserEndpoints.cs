@@ -75,7 +75,7 @@ public static partial class UserEndpoints
     }
 
     /// <summary>Renames a user or changes their roles; refuses to leave the installation without an admin.</summary>
-    private static async Task<IResult> UpdateAsync(HttpContext context, string id, IUserStore users, IUserAccountStore accounts, AuditLog audit)
+    private static async Task<IResult> UpdateAsync(HttpContext context, string id, IUserStore users, IUserAccountStore accounts, UserDirectory directory, AuditLog audit)
     {
         if (Admin(context, "change users", out var caller) is { } refused) return refused;
         var (body, error) = await JsonBody.ReadAsync<UpdateBody>(context.Request);
@@ -93,6 +93,8 @@ public static partial class UserEndpoints
 
         var updated = user with { DisplayName = body.DisplayName?.Trim() ?? user.DisplayName, Roles = roles };
         await users.UpsertUserAsync(updated, context.RequestAborted);
+        // A role taken away must not linger in any process's cache (API keys, identities, sessions).
+        await directory.ForgetUserAsync(id, context.RequestAborted);
         var change = $"roles {string.Join(",", user.Roles)} -> {string.Join(",", roles)}" + (updated.DisplayName == user.DisplayName ? "" : "; renamed");
         await audit.RecordAsync(caller!.User.Id, "user.updated", id, "ok", change, context.RequestAborted);
         return Results.Json(await ViewAsync(updated, users, accounts, context.RequestAborted));
@@ -112,7 +114,7 @@ public static partial class UserEndpoints
         return Api.Ok($"Password set; {ended} session(s) of {id} were signed out.");
     }
 
-    private static async Task<IResult> LinkAsync(HttpContext context, string id, IUserStore users, AuditLog audit)
+    private static async Task<IResult> LinkAsync(HttpContext context, string id, IUserStore users, UserDirectory directory, AuditLog audit)
     {
         if (Admin(context, "link chat identities", out var caller) is { } refused) return refused;
         var (body, error) = await JsonBody.ReadAsync<IdentityBody>(context.Request);
@@ -122,16 +124,18 @@ public static partial class UserEndpoints
         if (await users.GetUserAsync(id, context.RequestAborted) is null) return Api.NotFound($"No user {id}.");
         var previous = await users.FindByIdentityAsync(identity, context.RequestAborted);
         await users.LinkIdentityAsync(identity, id, context.RequestAborted);
+        await directory.ForgetIdentityAsync(identity, context.RequestAborted);
         await audit.RecordAsync(caller!.User.Id, "identity.linked", id, "ok", previous is null || previous.Id == id ? identity : $"{identity} (moved from {previous.Id})", context.RequestAborted);
         return Api.Ok($"{identity} is now {id}.");
     }
 
-    private static async Task<IResult> UnlinkAsync(HttpContext context, string id, string? identity, IUserStore users, IUserAccountStore accounts, AuditLog audit)
+    private static async Task<IResult> UnlinkAsync(HttpContext context, string id, string? identity, IUserStore users, IUserAccountStore accounts, UserDirectory directory, AuditLog audit)
     {
         if (Admin(context, "unlink chat identities", out var caller) is { } refused) return refused;
         if (string.IsNullOrEmpty(identity)) return JsonBody.BadRequest("Name the identity: ?identity=slack:T1/U2.");
         if ((await users.FindByIdentityAsync(identity, context.RequestAborted))?.Id != id) return Api.NotFound($"{identity} is not linked to {id}.");
         await accounts.UnlinkIdentityAsync(identity, context.RequestAborted);
+        await directory.ForgetIdentityAsync(identity, context.RequestAborted);
         await audit.RecordAsync(caller!.User.Id, "identity.unlinked", id, "ok", identity, context.RequestAborted);
         return Api.Ok($"{identity} is no longer linked to {id}.");
     }

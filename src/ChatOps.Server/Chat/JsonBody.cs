@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using ChatOps.Core.Events;
 
@@ -20,18 +21,40 @@ public static class JsonBody
         if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
             return (null, Results.Json(new { error = "unsupported_media_type", message = "Send the body as application/json." }, statusCode: StatusCodes.Status415UnsupportedMediaType));
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        // One pooled buffer per request (bodies are small and capped), instead of a chunk plus a growing stream.
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize(request.ContentLength));
+        try
         {
-            if (buffer.Length + read > MaxBytes) return (null, TooLarge());
-            buffer.Write(chunk, 0, read);
-        }
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length >= MaxBytes + 1) return (null, TooLarge());
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, MaxBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
 
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, MaxBytes + 1) - length), request.HttpContext.RequestAborted);
+                if (read == 0) break;
+                length += read;
+                if (length > MaxBytes) return (null, TooLarge());
+            }
+
+            return Parse<T>(buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static (T? Value, IResult? Error) Parse<T>(ReadOnlySpan<byte> body) where T : class
+    {
         // JSON on the wire is UTF-8 (RFC 8259); the parser only checks the strings it maps, so bad bytes in an
         // ignored field would otherwise slip through.
-        var body = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
         if (!System.Text.Unicode.Utf8.IsValid(body))
             return (null, BadRequest("The body is not valid UTF-8."));
 
@@ -49,6 +72,10 @@ public static class JsonBody
             return (null, BadRequest($"The body is not valid JSON for this endpoint: {ex.Message}"));
         }
     }
+
+    // The announced length when there is one (a wrong one only costs a resize), else a small start.
+    private static int BufferSize(long? contentLength) =>
+        contentLength is > 0 and <= MaxBytes ? (int)contentLength.Value + 1 : 1024;
 
     public static IResult BadRequest(string message) =>
         Results.Json(new { error = "bad_request", message }, statusCode: StatusCodes.Status400BadRequest);
