@@ -43,7 +43,7 @@ public static class JsonBody
                 if (length > MaxBytes) return (null, TooLarge());
             }
 
-            return Parse<T>(buffer.AsSpan(0, length));
+            return Parse<T>(buffer.AsMemory(0, length));
         }
         finally
         {
@@ -51,8 +51,9 @@ public static class JsonBody
         }
     }
 
-    private static (T? Value, IResult? Error) Parse<T>(ReadOnlySpan<byte> body) where T : class
+    private static (T? Value, IResult? Error) Parse<T>(ReadOnlyMemory<byte> memory) where T : class
     {
+        var body = memory.Span;
         // JSON on the wire is UTF-8 (RFC 8259); the parser only checks the strings it maps, so bad bytes in an
         // ignored field would otherwise slip through.
         if (!System.Text.Unicode.Utf8.IsValid(body))
@@ -63,7 +64,7 @@ public static class JsonBody
             // The serializer builds a JsonNode without looking for duplicate keys (it fails later, when the
             // object is first read), so a JsonNode body is checked by a document parse with the same limits.
             if (typeof(System.Text.Json.Nodes.JsonNode).IsAssignableFrom(typeof(T)))
-                JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), NodeCheck).Dispose();
+                JsonDocument.Parse(memory, NodeCheck).Dispose();
             var value = JsonSerializer.Deserialize<T>(body, ChatOpsJson.Options);
             return value is null ? (null, BadRequest("The body is empty.")) : (value, null);
         }
