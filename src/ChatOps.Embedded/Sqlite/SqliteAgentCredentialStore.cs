@@ -98,7 +98,9 @@ public sealed class SqliteAgentCredentialStore(SqliteConnectionFactory connectio
             }
             finally
             {
-                Volatile.Write(ref _lookupRunning, 0);
+                // A full fence (not a plain release write), so the queue check that follows cannot be
+                // read before this store is visible to a caller that just failed to take the turn.
+                Interlocked.Exchange(ref _lookupRunning, 0);
             }
         }
     }
