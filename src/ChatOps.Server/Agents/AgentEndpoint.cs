@@ -14,6 +14,10 @@ public static partial class AgentEndpoint
 {
     private static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(10);
 
+    // Heartbeats and metrics fit; one buffer per connection is reused for every frame (a large output frame
+    // grows it up to AgentProtocol.MaxFrameBytes, and the grown one is let go after that frame).
+    private const int ReceiveBufferBytes = 4096;
+
     public static IEndpointRouteBuilder MapAgentEndpoint(this IEndpointRouteBuilder app)
     {
         app.Map("/agents/connect", HandleAsync);
@@ -73,10 +77,11 @@ public static partial class AgentEndpoint
 
     private static async Task<string> RunSessionAsync(WebSocket socket, WebSocketAgentSession session, AgentGateway gateway, ILogger logger, Action onHello, CancellationToken aborted)
     {
+        var buffer = new ArrayBufferWriter<byte>(ReceiveBufferBytes);
         using (var helloWait = CancellationTokenSource.CreateLinkedTokenSource(aborted))
         {
             helloWait.CancelAfter(HelloTimeout);
-            var first = await ReceiveFrameAsync(socket, session, logger, helloWait.Token);
+            var first = await ReceiveFrameAsync(socket, session, buffer, logger, helloWait.Token);
             if (first is null) return "closed before hello";
             if (first is not HelloFrame hello)
             {
@@ -89,33 +94,49 @@ public static partial class AgentEndpoint
             onHello();
         }
 
-        while (true)
+        // One timer per connection, re-armed by every frame: silence longer than three heartbeats means the
+        // agent (or the network) is gone. (A new linked source per frame cost an allocation and a timer each.)
+        var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        try
         {
-            // Silence longer than three heartbeats means the agent (or the network) is gone.
-            using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-            idle.CancelAfter(gateway.IdleTimeout);
-            AgentFrame? frame;
-            try
+            while (true)
             {
-                frame = await ReceiveFrameAsync(socket, session, logger, idle.Token);
-            }
-            catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
-            {
-                return $"no heartbeat for {gateway.IdleTimeout.TotalSeconds:0} s";
-            }
+                if (idle.IsCancellationRequested)
+                {
+                    // It fired while the last frame was being handled: that was not silence from the agent.
+                    idle.Dispose();
+                    idle = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                }
 
-            if (frame is null) return "agent closed the connection";
-            if (!await gateway.OnFrameAsync(session, frame, aborted)) return "protocol violation";
+                idle.CancelAfter(gateway.IdleTimeout);
+                AgentFrame? frame;
+                try
+                {
+                    frame = await ReceiveFrameAsync(socket, session, buffer, logger, idle.Token);
+                }
+                catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+                {
+                    return $"no heartbeat for {gateway.IdleTimeout.TotalSeconds:0} s";
+                }
+
+                if (frame is null) return "agent closed the connection";
+                if (buffer.Capacity > 4 * ReceiveBufferBytes) buffer = new ArrayBufferWriter<byte>(ReceiveBufferBytes); // a large output frame: do not keep its buffer
+                if (!await gateway.OnFrameAsync(session, frame, aborted)) return "protocol violation";
+            }
+        }
+        finally
+        {
+            idle.Dispose();
         }
     }
 
     /// <summary>One whole frame, or null when the socket closed or the frame was refused (the agent is told why).</summary>
-    private static async Task<AgentFrame?> ReceiveFrameAsync(WebSocket socket, WebSocketAgentSession session, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<AgentFrame?> ReceiveFrameAsync(WebSocket socket, WebSocketAgentSession session, ArrayBufferWriter<byte> buffer, ILogger logger, CancellationToken cancellationToken)
     {
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        buffer.ResetWrittenCount();
         while (true)
         {
-            var memory = buffer.GetMemory(4096);
+            var memory = buffer.GetMemory(ReceiveBufferBytes);
             var result = await socket.ReceiveAsync(memory, cancellationToken);
             if (result.MessageType == WebSocketMessageType.Close) return null;
             buffer.Advance(result.Count);
