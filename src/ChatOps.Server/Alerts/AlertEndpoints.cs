@@ -78,16 +78,7 @@ public static class AlertEndpoints
     private static async Task<IResult> SilencesAsync(HttpContext context, UserDirectory users, SilenceService silences)
     {
         if (await ApiKeyAuthentication.AuthenticateAsync(context, users) is null) return ApiKeyAuthentication.Unauthorized();
-        return Results.Json((await silences.ListAsync(context.RequestAborted)).Select(s => new
-        {
-            id = s.Id,
-            target = s.Target,
-            rule = s.Rule,
-            startsAt = s.StartsAt,
-            endsAt = s.EndsAt,
-            createdBy = s.CreatedBy,
-            comment = s.Comment,
-        }));
+        return Results.Json((await silences.ListAsync(context.RequestAborted)).Select(SilenceEndpoints.View));
     }
 
     private static object View(AlertRecord a) => new

@@ -43,22 +43,9 @@ public sealed class ScaleCluster : IAsyncLifetime
         var rules = Path.Combine(_rulesDir, "rules.yaml");
         await File.WriteAllTextAsync(rules, RulesYaml);
 
-        var shared = new Dictionary<string, string>
-        {
-            ["ChatOps__Bus"] = "kafka",
-            ["ChatOps__Kafka__BootstrapServers"] = _kafka.BootstrapServers,
-            // The mock cluster holds empty fetches for the whole wait and rebalances at session-timeout pace.
-            ["ChatOps__Kafka__FetchWaitMax"] = "00:00:00.005",
-            ["ChatOps__Kafka__SessionTimeout"] = "00:00:02",
-            ["ChatOps__Kafka__HeartbeatInterval"] = "00:00:00.100",
-            ["ChatOps__Kafka__ReplicationFactor"] = "3",
-            ["ChatOps__State"] = "redis",
-            ["ChatOps__Redis__Configuration"] = _redis.Configuration,
-            ["ChatOps__Store"] = "postgres",
-            ["ChatOps__Postgres__ConnectionString"] = _postgres.ConnectionString,
-            ["ChatOps__Alerts__RulesFile"] = rules,
-            ["ChatOps__Gateway__MetricsInterval"] = "00:00:01",
-        };
+        var shared = ScaleSettings.Shared(_kafka.BootstrapServers, _redis.Configuration, _postgres.ConnectionString);
+        shared["ChatOps__Alerts__RulesFile"] = rules;
+        shared["ChatOps__Gateway__MetricsInterval"] = "00:00:01";
 
         // The store is migrated by the first process; the others find it ready.
         ChatWeb = await ChatOpsServer.StartAsync(settings: With(shared, "chat,web"));

@@ -1,4 +1,5 @@
 using ChatOps.EndToEnd.Tests.Fixtures;
+using ChatOps.EndToEnd.Tests.Scale;
 using ChatOps.Redis.Tests.Support;
 using ChatOps.Postgres.Tests.Support;
 
@@ -23,20 +24,8 @@ public sealed class TraceCluster : IAsyncLifetime
         _kafka = await MockKafkaProcess.StartAsync();
         await _redis.InitializeAsync();
         _postgres = await PostgresServer.StartAsync();
-        var shared = new Dictionary<string, string>
-        {
-            ["ChatOps__Logging__Format"] = "json",
-            ["ChatOps__Bus"] = "kafka",
-            ["ChatOps__Kafka__BootstrapServers"] = _kafka.BootstrapServers,
-            ["ChatOps__Kafka__FetchWaitMax"] = "00:00:00.005",
-            ["ChatOps__Kafka__SessionTimeout"] = "00:00:02",
-            ["ChatOps__Kafka__HeartbeatInterval"] = "00:00:00.100",
-            ["ChatOps__Kafka__ReplicationFactor"] = "3",
-            ["ChatOps__State"] = "redis",
-            ["ChatOps__Redis__Configuration"] = _redis.Configuration,
-            ["ChatOps__Store"] = "postgres",
-            ["ChatOps__Postgres__ConnectionString"] = _postgres.ConnectionString,
-        };
+        var shared = ScaleSettings.Shared(_kafka.BootstrapServers, _redis.Configuration, _postgres.ConnectionString);
+        shared["ChatOps__Logging__Format"] = "json";
 
         // The store is migrated by the first process; the others find it ready.
         Chat = await ChatOpsServer.StartAsync(settings: new Dictionary<string, string>(shared) { ["ChatOps__Services"] = "chat,web,notifications" });
