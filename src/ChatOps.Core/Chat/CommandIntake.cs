@@ -122,9 +122,9 @@ public sealed partial class CommandIntake(
             $"Easy there: you can send {throttle.Policy.Limit} commands a minute and have used them all. Please try again in {seconds} s.", Retryable: true), null);
     }
 
-    // Debug: the router logs every queued command at Information, and the audit log records it, so an
-    // Information line here only doubled the log volume of every ack.
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId} from {UserId}: {Command} on {Target}")]
+    // Information: in a split deployment this is the chat process's only line for a request, the one that
+    // ties the caller's trace id to the request id.
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId} from {UserId}: {Command} on {Target}")]
     private partial void LogAccepted(string requestId, string userId, string command, string target);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} not accepted by the bus: {Reason}")]
