@@ -69,6 +69,36 @@ public sealed partial class RedisStateConnection : IAsyncDisposable, IDisposable
         if (!multiplexer.IsConnected)
         {
             LogNotConnectedAtStart(Endpoints);
+            return;
+        }
+
+        await WaitForSubscriptionLinkAsync(multiplexer, cancellationToken);
+    }
+
+    /// <summary>
+    /// The interactive link can be up a moment before the subscription link, and commands fail fast, so a
+    /// SUBSCRIBE sent in between would be refused as "Redis unavailable" though Redis is there. At start,
+    /// wait (bounded by the connect timeout) until the subscription link answers a PING too.
+    /// </summary>
+    private async Task WaitForSubscriptionLinkAsync(ConnectionMultiplexer multiplexer, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddMilliseconds(_configuration.ConnectTimeout);
+        while (true)
+        {
+            try
+            {
+                await multiplexer.GetSubscriber().PingAsync().WaitAsync(cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (RedisFailures.IsUnavailable(ex) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+            }
+            catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
+            {
+                LogNotConnectedAtStart(Endpoints); // later calls fail fast and the link keeps reconnecting
+                return;
+            }
         }
     }
 
