@@ -128,7 +128,7 @@ internal sealed partial class SlackInteractionHandler(
     [LoggerMessage(Level = LogLevel.Information, Message = "Slack button {ActionId} clicked by {TeamId}/{UserId}")]
     private partial void LogClicked(string actionId, string teamId, string userId);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The click on Slack button {ActionId} (request {RequestId}) has neither a response_url nor a channel to answer in")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The click on Slack button {ActionId} (request {RequestId}) has neither a response_url nor a channel to answer in")]
     private partial void LogNowhereToAnswer(string actionId, string requestId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Handling the click on Slack button {ActionId} failed")]

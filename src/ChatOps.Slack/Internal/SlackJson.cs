@@ -22,10 +22,26 @@ internal static class SlackJson
 
     public static JsonDocument Parse(string text) => JsonDocument.Parse(text, Document);
 
+    /// <summary>
+    /// The property's text, or null when it is absent, not a string, or not valid Unicode (an escaped lone
+    /// surrogate such as <c>"\ud800"</c> parses but cannot be read): callers then refuse it as missing.
+    /// </summary>
     public static string? String(this JsonElement element, string property) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
+            ? TryGetText(value)
             : null;
+
+    private static string? TryGetText(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     public static JsonElement? Object(this JsonElement element, string property) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.Object
