@@ -396,5 +396,15 @@ public static class PostgresMigrations
         """);
 
     /// <summary>Every migration of this build, ascending.</summary>
-    public static readonly IReadOnlyList<PostgresMigration> All = [Initial, Metrics, Alerting, Access];
+    /// <summary>
+    /// The router asks, for every command, for the oldest queued one on its server; with only
+    /// (server_id, created_at, id) that read can walk the server's history (SQLite, migration 5: 69 ms
+    /// a query at 8,000 commands). A plain CREATE INDEX holds writes to commands while it builds:
+    /// seconds for a few million rows, once, during the upgrade.
+    /// </summary>
+    public static readonly PostgresMigration ActiveByServer = new(5, "commands by server and state", """
+        CREATE INDEX ix_commands_server_state_created_at ON commands (server_id, state, created_at, id);
+        """);
+
+    public static readonly IReadOnlyList<PostgresMigration> All = [Initial, Metrics, Alerting, Access, ActiveByServer];
 }

@@ -6,7 +6,10 @@ using ChatOps.Server.Hosting;
 if (args is ["--healthcheck", ..]) return await Healthcheck.RunAsync(args);
 if (args is ["replay", ..]) return await ChatOps.Server.Replay.ReplayCommand.RunAsync(args);
 
-var builder = WebApplication.CreateBuilder(args);
+// Configuration is read once at start (nothing uses IOptionsMonitor), so reload-on-change would only
+// put a recursive file watcher on the content root, which in the default layout holds ./data: every
+// SQLite write woke it (about 5 % of the CPU under load).
+var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
 var settings = ChatOpsSettings.Read(builder.Configuration);
 var errors = settings.Errors.Concat(builder.AddChatOpsServer(settings)).ToList();
 if (errors.Count > 0)

@@ -53,6 +53,38 @@ public sealed class Latencies(string name)
         }));
         Stop();
     }
+
+    /// <summary>
+    /// Open loop: starts call i at <c>start + i / rate</c> whether or not earlier calls have finished,
+    /// and times each call from when it was due, not from when it actually left. A closed loop
+    /// (<see cref="RunAsync"/>) at saturation measures only concurrency / throughput, and a slow call
+    /// there also delays the calls behind it, hiding them ("coordinated omission"); a fixed arrival
+    /// rate is how a latency objective is stated.
+    /// </summary>
+    public async Task RunAtRateAsync(int total, double perSecond, Func<int, Task> work)
+    {
+        var calls = new List<Task>(total);
+        var started = Stopwatch.GetTimestamp();
+        Start();
+        for (var i = 0; i < total; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / perSecond);
+            var ahead = due - Stopwatch.GetElapsedTime(started);
+            // Pacing the client, not synchronising anything: the figure is taken from the due time.
+            if (ahead > TimeSpan.FromMilliseconds(1)) await Task.Delay(ahead);
+            calls.Add(TimedAsync(i, started, due, work));
+        }
+
+        await Task.WhenAll(calls);
+        Stop();
+    }
+
+    private async Task TimedAsync(int i, long started, TimeSpan due, Func<int, Task> work)
+    {
+        await Task.Yield();
+        await work(i);
+        Add(Stopwatch.GetElapsedTime(started) - due);
+    }
 }
 
 public static class Report

@@ -24,7 +24,7 @@ var scenarios = new Dictionary<string, Func<BenchArgs, Task>>
 var bench = BenchArgs.Parse(args);
 if (bench.Scenario is null || (bench.Scenario != "all" && !scenarios.ContainsKey(bench.Scenario)))
 {
-    Console.Error.WriteLine($"usage: ChatOps.Benchmarks <{string.Join("|", scenarios.Keys)}|all> [--requests N] [--concurrency N] [--servers N]");
+    Console.Error.WriteLine($"usage: ChatOps.Benchmarks <{string.Join("|", scenarios.Keys)}|all> [--requests N] [--concurrency N] [--servers N] [--rates R1,R2 (open-loop requests/s for ack and slack-ack)]");
     return 2;
 }
 

@@ -89,15 +89,14 @@ public sealed class SqliteCommandStore(SqliteConnectionFactory connections) : IC
             return Task.FromResult<IReadOnlyList<CommandRecord>>([]);
         }
 
-        return QueryAsync(
-            $"""
-            SELECT {CommandRow.Columns} FROM commands
-            WHERE state IN @stateTexts {ServerFilter(serverId)}
-            ORDER BY created_at, id LIMIT @limit
-            """,
-            new { stateTexts, serverId, limit },
-            cancellationToken);
+        return QueryAsync(ByStateSql(serverId), new { stateTexts, serverId, limit }, cancellationToken);
     }
+
+    internal static string ByStateSql(string? serverId) => $"""
+        SELECT {CommandRow.Columns} FROM commands {ByServerAndState(serverId)}
+        WHERE state IN @stateTexts {ServerFilter(serverId)}
+        ORDER BY created_at, id LIMIT @limit
+        """;
 
     public Task<IReadOnlyList<CommandRecord>> ListRecentAsync(string? serverId = null, int limit = 20, CancellationToken cancellationToken = default)
     {
@@ -172,6 +171,10 @@ public sealed class SqliteCommandStore(SqliteConnectionFactory connections) : IC
 
     // A separate statement per case rather than "@serverId IS NULL OR ...", which keeps SQLite
     // from using the (server_id, created_at) index.
+    // With more than one state SQLite's planner prefers (server_id, created_at), which walks the
+    // server's whole history; the few active rows are found by seeking (server_id, state) instead.
+    private static string ByServerAndState(string? serverId) => serverId is null ? "" : "INDEXED BY ix_commands_server_state_created_at";
+
     private static string ServerFilter(string? serverId) => serverId is null ? "" : "AND server_id = @serverId";
 
     private static void Validate(CommandRecord command)

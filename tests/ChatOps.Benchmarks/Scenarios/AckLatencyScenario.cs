@@ -41,10 +41,13 @@ public static class AckLatencyScenario
         await ack.RunAsync(args.Requests, args.Concurrency, ChatOps);
         var cpuPerAck = (server.CpuTime - cpuBefore).TotalMilliseconds / args.Requests;
 
+        var openLoop = await OpenLoop.RunAsync(args, "POST /api/chat/messages", Bare, ChatOps);
+
         Console.WriteLine(baseline.Line());
         Console.WriteLine(ack.Line());
         Report.Ratio("ack p50", ack.Percentile(50), baseline.Percentile(50));
         Report.Ratio("ack p99", ack.Percentile(99), baseline.Percentile(99));
+        openLoop.Print();
         // Includes the router and notifier work each ack sets off (the command fails: no agent).
         Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"server CPU per ack (whole pipeline: intake, router, notifier): {cpuPerAck:0.00} ms; machine load average {LoadAverage()}"));
