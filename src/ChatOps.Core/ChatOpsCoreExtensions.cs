@@ -35,6 +35,7 @@ public static class ChatOpsCoreExtensions
         services.TryAddSingleton<UserDirectory>();
         services.TryAddSingleton<BuiltInCommands>();
         services.TryAddSingleton<CommandIntake>();
+        services.TryAddSingleton<ThreadFinalSignal>();
         services.TryAddSingleton<WebConsole>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatClient, WebChatClient>());
         services.TryAddSingleton<CommandNotifier>();

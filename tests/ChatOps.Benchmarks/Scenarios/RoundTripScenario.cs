@@ -44,7 +44,8 @@ public static class RoundTripScenario
             await echo.WaitForExitAsync();
         }
 
-        await new Latencies("warm-up").RunAsync(20, 1, RoundTrip);
+        // Enough round trips for tiered compilation to reach optimised code on the hot path.
+        await new Latencies("warm-up").RunAsync(200, 1, RoundTrip);
         var baseline = new Latencies("baseline: 2 bare HTTP calls + spawn echo");
         await baseline.RunAsync(count, 1, Baseline);
         var roundTrip = new Latencies("chatops round trip run echo on local");

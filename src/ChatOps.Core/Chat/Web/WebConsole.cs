@@ -14,7 +14,7 @@ public sealed record WebThreadView(string ThreadId, string Status, string? Comma
 /// The built-in chat channel: every message opens (or continues) a thread that holds the user's
 /// text, the ack, and then whatever the notifier posts for the command.
 /// </summary>
-public sealed class WebConsole(CommandIntake intake, IChatThreadStore threads, TimeProvider time)
+public sealed class WebConsole(CommandIntake intake, IChatThreadStore threads, TimeProvider time, ThreadFinalSignal finished)
 {
     public const string DefaultChannel = "console";
 
@@ -78,7 +78,8 @@ public sealed class WebConsole(CommandIntake intake, IChatThreadStore threads, T
 
     /// <summary>
     /// Waits (up to <paramref name="timeout"/>) until the thread reaches a final status, then returns it.
-    /// It reads the store, not an in-process signal, because the notifier may run in another process.
+    /// Woken by <see cref="ThreadFinalSignal"/> when the notifier (in any process) stores a final status;
+    /// the store stays the truth, read on every wake and now and then in case a signal was lost.
     /// </summary>
     public async Task<WebThreadView?> WaitForFinalAsync(string threadId, string userId, bool isAdmin, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
@@ -86,12 +87,20 @@ public sealed class WebConsole(CommandIntake intake, IChatThreadStore threads, T
         var pause = TimeSpan.FromMilliseconds(1);
         while (true)
         {
+            using var signal = finished.Register(threadId);
             var status = await threads.GetStatusAsync(threadId, cancellationToken);
-            if (status is not null && FinalStatuses.Contains(status) || time.GetUtcNow() >= deadline)
+            var left = deadline - time.GetUtcNow();
+            if (status is not null && FinalStatuses.Contains(status) || left <= TimeSpan.Zero)
                 return await GetThreadAsync(threadId, userId, isAdmin, cancellationToken);
-            await Task.Delay(pause, time, cancellationToken);
-            // Capped at 10 ms: a point read is cheap, and a longer pause was most of a fast command's round trip.
+
+            // Not hearing other processes (pub/sub down): poll as before, the pause doubling up to 10 ms.
+            var poll = finished.HearsOthers ? ThreadFinalSignal.PollInterval : pause;
             pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 10));
+            using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var elapsed = Task.Delay(poll < left ? poll : left, time, stopWaiting.Token);
+            await Task.WhenAny(signal.Fired, elapsed);
+            await stopWaiting.CancelAsync();
+            cancellationToken.ThrowIfCancellationRequested();
         }
     }
 
