@@ -21,7 +21,55 @@ public sealed class AgentStateStoreTests : IDisposable
         var reopened = AgentStateStore.Open(path);
         Assert.True(reopened.HasSeen("c1"));
         Assert.Equal(5, reopened.HighestFencingToken);
-        Assert.Equal(["state.json"], Directory.GetFiles(_temp.Path).Select(Path.GetFileName));
+        Assert.Empty(Directory.GetFiles(_temp.Path, "*.tmp"));
+    }
+
+    [Fact]
+    public void Records_go_to_the_journal_and_a_full_journal_is_folded_into_the_snapshot()
+    {
+        var path = _temp.File("state.json");
+        using (var store = AgentStateStore.Open(path, capacity: 3))
+        {
+            store.Record("c1", 1);
+            store.Record("c2", 2);
+            Assert.False(File.Exists(path));
+            Assert.Equal(["c1 1", "c2 2"], File.ReadAllLines(path + ".journal"));
+
+            store.Record("c3", 3);
+            store.Record("c4", 4);
+
+            Assert.True(File.Exists(path));
+            Assert.Equal(["c4 4"], File.ReadAllLines(path + ".journal"));
+        }
+
+        using var reopened = AgentStateStore.Open(path, capacity: 3);
+        Assert.False(reopened.HasSeen("c1"));
+        Assert.True(reopened.HasSeen("c2") && reopened.HasSeen("c3") && reopened.HasSeen("c4"));
+        Assert.Equal(4, reopened.HighestFencingToken);
+    }
+
+    [Fact]
+    public void A_journal_line_cut_short_by_a_crash_is_a_command_that_never_started()
+    {
+        var path = _temp.File("state.json");
+        File.WriteAllText(path + ".journal", "c1 7\nc2 8\nc3 9");
+
+        using var store = AgentStateStore.Open(path);
+
+        Assert.True(store.HasSeen("c1") && store.HasSeen("c2"));
+        Assert.False(store.HasSeen("c3"));
+        Assert.Equal(8, store.HighestFencingToken);
+    }
+
+    [Fact]
+    public void A_damaged_journal_line_stops_the_agent_instead_of_forgetting()
+    {
+        var path = _temp.File("state.json");
+        File.WriteAllText(path + ".journal", "c1 7\ngarbage\n");
+
+        var error = Assert.Throws<AgentStateException>(() => AgentStateStore.Open(path));
+
+        Assert.Contains("old commands could run again", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
