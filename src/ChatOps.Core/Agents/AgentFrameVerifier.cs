@@ -85,22 +85,3 @@ public readonly record struct FrameVerification(AgentFrame? Frame, string? Refus
 
     public static FrameVerification Refuse(string refusal, string reason) => new(null, refusal, reason);
 }
-
-public static class FrameRefusals
-{
-    public const string Unsigned = "unsigned";
-    public const string BadSignature = "bad_signature";
-    public const string Malformed = "malformed";
-    public const string WrongServer = "wrong_server";
-    public const string WrongConnection = "wrong_connection";
-    public const string Expired = "expired";
-    public const string TooFarAhead = "too_far_ahead";
-    public const string Replayed = "replayed";
-}
-
-/// <summary>The protocol's name of a frame (its <c>type</c>), for messages.</summary>
-public static class AgentFrameNames
-{
-    public static string Of(AgentFrame? frame) =>
-        frame?.GetType().Name.Replace("Frame", "", StringComparison.Ordinal).ToLowerInvariant() ?? "no";
-}
