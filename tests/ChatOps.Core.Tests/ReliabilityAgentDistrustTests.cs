@@ -48,7 +48,7 @@ public sealed class ReliabilityAgentDistrustTests : IAsyncLifetime
     {
         var types = typeof(AgentFrame).GetCustomAttributes<JsonDerivedTypeAttribute>().Select(a => (string)a.TypeDiscriminator!).Order().ToList();
 
-        Assert.Equal(["accepted", "cancel", "dispatch", "error", "heartbeat", "hello", "metrics", "output", "rejected", "result", "welcome"], types);
+        Assert.Equal(["accepted", "cancel", "dispatch", "error", "heartbeat", "hello", "metrics", "output", "rejected", "result", "signed", "welcome"], types);
     }
 
     public static TheoryData<string> ServerOnlyFrames() => new() { "welcome", "dispatch", "cancel", "error", "hello" };

@@ -34,6 +34,9 @@ internal sealed class AgentConnection
     private readonly TimeProvider _time;
     private readonly Channel<AgentFrame> _outbox = Channel.CreateUnbounded<AgentFrame>(new() { SingleReader = true });
     private readonly RunningCommands _commands;
+    private readonly AgentFrameKeys _keys;
+    private AgentFrameSigner? _signer;
+    private AgentFrameVerifier? _verifier;
     private volatile bool _stopping;
 
     public AgentConnection(AgentServices services)
@@ -42,6 +45,7 @@ internal sealed class AgentConnection
         _logger = services.Logger;
         _time = services.Time;
         _commands = new RunningCommands(services.Runner, services.Logger);
+        _keys = AgentFrameKeys.Derive(services.Options.Token, services.Options.ServerId);
     }
 
     /// <summary>Connects and serves until the connection ends or <paramref name="stop"/> fires.</summary>
@@ -61,6 +65,9 @@ internal sealed class AgentConnection
             return new ConnectionEnd(false, TimeSpan.Zero);
         }
 
+        // Everything from here on is signed for this connection, both ways.
+        _signer = new AgentFrameSigner(_keys.ToGateway, _services.Options.ServerId, welcome.ConnectionId!, _time);
+        _verifier = new AgentFrameVerifier(_keys.ToAgent, _services.Options.ServerId, welcome.ConnectionId!, _services.ServerNonces, _time);
         var connectedAt = _time.GetTimestamp();
         _logger.LogInformation("connected to {Url} as {ServerId} (gateway node {NodeId}); heartbeat every {Heartbeat} s, metrics every {Metrics} s",
             _services.Options.ServerUrl, _services.Options.ServerId, LogText.Quote(welcome.NodeId), welcome.HeartbeatSeconds, welcome.MetricsSeconds);
@@ -122,6 +129,10 @@ internal sealed class AgentConnection
                 case WelcomeFrame welcome when !string.Equals(welcome.ServerId, options.ServerId, StringComparison.Ordinal):
                     _logger.LogError("server welcomed server id {Theirs} but this agent is {Ours}; not connecting", LogText.Quote(welcome.ServerId), options.ServerId);
                     await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "server id mismatch");
+                    return null;
+                case WelcomeFrame welcome when string.IsNullOrEmpty(welcome.ConnectionId) || welcome.ConnectionId.Length > MaxCommandIdLength:
+                    _logger.LogError("server's welcome names no usable connection id, so frames cannot be signed for this connection; not connecting");
+                    await CloseQuietlyAsync(socket, WebSocketCloseStatus.PolicyViolation, "welcome without a connection id");
                     return null;
                 case WelcomeFrame welcome:
                     return welcome;
@@ -225,8 +236,34 @@ internal sealed class AgentConnection
         }
     }
 
-    /// <summary>Acts on one server frame; returns a problem when the frame has no place here.</summary>
+    /// <summary>
+    /// Acts on one server frame; returns a problem when the frame has no place here. Dispatch and cancel count
+    /// only when signed for this connection: an unsigned, wrongly signed, expired or replayed one runs nothing,
+    /// is not answered (its command id is not trusted), and ends the connection.
+    /// </summary>
     private FrameProblem? Handle(AgentFrame frame)
+    {
+        switch (frame)
+        {
+            case SignedFrame signed:
+                var verification = _verifier!.Verify(signed);
+                if (!verification.Verified)
+                {
+                    return new FrameProblem(WebSocketCloseStatus.PolicyViolation, $"refused a signed frame ({verification.Refusal}): {verification.Reason}");
+                }
+
+                return HandleVerified(verification.Frame!);
+            case ErrorFrame:
+                return HandleVerified(frame);
+            case DispatchFrame or CancelFrame:
+                return new FrameProblem(WebSocketCloseStatus.PolicyViolation, $"refused an unsigned {FrameName(frame)} frame: the server signs every dispatch and cancel");
+            default:
+                return new FrameProblem(WebSocketCloseStatus.ProtocolError, $"unexpected {FrameName(frame)} frame from server");
+        }
+    }
+
+    /// <summary>Acts on a frame that is signed for this connection, or an error frame (only logged).</summary>
+    private FrameProblem? HandleVerified(AgentFrame frame)
     {
         switch (frame)
         {
@@ -286,9 +323,10 @@ internal sealed class AgentConnection
 
     private async Task SendLoopAsync(ClientWebSocket socket, CancellationToken abort)
     {
+        // Signed here, in the one loop that sends, so expiries go out in order.
         await foreach (var frame in _outbox.Reader.ReadAllAsync(abort))
         {
-            await SendFrameAsync(socket, frame, abort);
+            await SendFrameAsync(socket, _signer!.Sign(frame), abort, FrameName(frame));
         }
     }
 
@@ -328,13 +366,13 @@ internal sealed class AgentConnection
         }
     }
 
-    private async Task SendFrameAsync(ClientWebSocket socket, AgentFrame frame, CancellationToken cancel)
+    private async Task SendFrameAsync(ClientWebSocket socket, AgentFrame frame, CancellationToken cancel, string? name = null)
     {
         var bytes = Encoding.UTF8.GetBytes(AgentProtocol.Serialize(frame));
         if (bytes.Length > AgentProtocol.MaxFrameBytes)
         {
             // Output chunks are sized far below the limit, so this is a bug; the server would close on it.
-            _logger.LogError("not sending a {Frame} frame of {Bytes} bytes: over the {Limit}-byte frame limit", FrameName(frame), bytes.Length, AgentProtocol.MaxFrameBytes);
+            _logger.LogError("not sending a {Frame} frame of {Bytes} bytes: over the {Limit}-byte frame limit", name ?? FrameName(frame), bytes.Length, AgentProtocol.MaxFrameBytes);
             return;
         }
 
@@ -400,7 +438,7 @@ internal sealed class AgentConnection
         }
     }
 
-    private static string FrameName(AgentFrame? frame) => frame?.GetType().Name.Replace("Frame", "", StringComparison.Ordinal).ToLowerInvariant() ?? "no";
+    private static string FrameName(AgentFrame? frame) => AgentFrameNames.Of(frame);
 
     private static int Positive(int seconds, int fallback) => seconds is > 0 and <= 3600 ? seconds : fallback;
 

@@ -1,6 +1,7 @@
 using ChatOps.Agent.Dispatch;
 using ChatOps.Agent.Execution;
 using ChatOps.Agent.Metrics;
+using ChatOps.Core.Agents;
 using Microsoft.Extensions.Logging;
 
 namespace ChatOps.Agent.Connection;
@@ -14,4 +15,11 @@ internal sealed record AgentServices(
     HostMetricsCollector Metrics,
     TimeProvider Time,
     ILogger Logger,
-    AgentTls? Tls = null);
+    AgentTls? Tls = null)
+{
+    /// <summary>
+    /// Nonces of the server's signed frames already taken. Shared by every connection of this agent, so a frame
+    /// replayed on a later connection is refused here too (it names the old connection anyway).
+    /// </summary>
+    public ReplayWindow ServerNonces { get; } = new();
+}

@@ -10,6 +10,7 @@ namespace ChatOps.Core.Agents;
 /// <c>type</c>. The lists below are exhaustive: any other type is refused and the connection closed.
 /// Agent → server: hello, heartbeat, metrics, accepted, rejected, output, result.
 /// Server → agent: welcome, dispatch, cancel, error.
+/// Both ways: signed, the envelope every frame after the handshake travels in (see <see cref="SignedFrame"/>).
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type", UnknownDerivedTypeHandling = JsonUnknownDerivedTypeHandling.FailSerialization)]
 [JsonDerivedType(typeof(HelloFrame), "hello")]
@@ -23,6 +24,7 @@ namespace ChatOps.Core.Agents;
 [JsonDerivedType(typeof(DispatchFrame), "dispatch")]
 [JsonDerivedType(typeof(CancelFrame), "cancel")]
 [JsonDerivedType(typeof(ErrorFrame), "error")]
+[JsonDerivedType(typeof(SignedFrame), "signed")]
 public abstract record AgentFrame;
 
 /// <summary>First frame from the agent. <see cref="ServerId"/> must equal the server its token is bound to.</summary>
@@ -48,7 +50,14 @@ public sealed record ResultFrame(string CommandId, string Status, int? ExitCode,
     public string? TraceParent { get; init; }
 }
 
-public sealed record WelcomeFrame(string ServerId, string NodeId, int ProtocolVersion, int HeartbeatSeconds, int MetricsSeconds) : AgentFrame;
+public sealed record WelcomeFrame(string ServerId, string NodeId, int ProtocolVersion, int HeartbeatSeconds, int MetricsSeconds) : AgentFrame
+{
+    /// <summary>
+    /// The gateway's id for this connection (fresh and random per connection). Every signed frame names it,
+    /// so a frame signed for one connection is refused on any other. Required since protocol 2.
+    /// </summary>
+    public string? ConnectionId { get; init; }
+}
 
 /// <summary>
 /// Run <see cref="Action"/> with <see cref="Args"/> (named) and <see cref="Positional"/> (in order).
@@ -72,7 +81,17 @@ public sealed record DispatchFrame(
 
 public sealed record CancelFrame(string CommandId) : AgentFrame;
 
+/// <summary>Only logged by the receiver, so it may come unsigned (it is sent when a connection is refused, before any key is in use).</summary>
 public sealed record ErrorFrame(string Message) : AgentFrame;
+
+/// <summary>
+/// A frame with per-message authenticity. <see cref="Payload"/> is base64 of the UTF-8 JSON of a
+/// <see cref="SignedFramePayload"/>; <see cref="Sig"/> is base64 of HMAC-SHA256 over exactly those decoded
+/// bytes, under the sender's direction key (<see cref="AgentFrameKeys"/>). The receiver checks the MAC over
+/// the bytes it received and parses those same bytes, so no canonical JSON form is ever needed.
+/// After the handshake the agent sends only signed frames, and dispatch and cancel reach it only signed.
+/// </summary>
+public sealed record SignedFrame(string Payload, string Sig) : AgentFrame;
 
 public static class RejectReasons
 {
@@ -95,7 +114,11 @@ public static class ResultStatuses
 /// <summary>Serialises frames with the shared JSON limits (depth 64, no duplicate keys).</summary>
 public static class AgentProtocol
 {
-    public const int Version = 1;
+    /// <summary>
+    /// 2: frames after the handshake are signed (<see cref="SignedFrame"/>). An agent or gateway speaking 1
+    /// is refused at hello/welcome, so nobody can be talked down to unsigned frames.
+    /// </summary>
+    public const int Version = 2;
 
     /// <summary>The largest frame either side accepts; bigger ones close the connection.</summary>
     public const int MaxFrameBytes = 256 * 1024;
@@ -110,6 +133,22 @@ public static class AgentProtocol
     };
 
     public static string Serialize(AgentFrame frame) => JsonSerializer.Serialize(frame, Options);
+
+    /// <summary>The bytes a <see cref="SignedFrame"/> carries and signs.</summary>
+    public static byte[] SerializePayload(SignedFramePayload payload) => JsonSerializer.SerializeToUtf8Bytes(payload, Options);
+
+    /// <summary>Parses the bytes of a <see cref="SignedFrame"/>; throws <see cref="JsonException"/> when they are not a payload.</summary>
+    public static SignedFramePayload DeserializePayload(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<SignedFramePayload>(utf8, Options) ?? throw new JsonException("empty payload");
+        }
+        catch (NotSupportedException ex)
+        {
+            throw new JsonException("the signed frame needs a \"type\" that names a frame of the protocol", ex);
+        }
+    }
 
     /// <summary>Parses a frame; throws <see cref="JsonException"/> for unknown types or malformed JSON.</summary>
     public static AgentFrame Deserialize(ReadOnlySpan<byte> utf8)

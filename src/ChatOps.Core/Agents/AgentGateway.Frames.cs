@@ -34,7 +34,7 @@ public sealed partial class AgentGateway
                 await DispatchAsync(dispatch, CancellationToken.None);
                 break;
             case GatewayCancel cancel when _agents.TryGetValue(cancel.ServerId, out var live) && live.InFlight.ContainsKey(cancel.CommandId):
-                await live.Session.SendAsync(new CancelFrame(cancel.CommandId), CancellationToken.None);
+                await live.SendAsync(new CancelFrame(cancel.CommandId), CancellationToken.None);
                 break;
         }
     }
@@ -66,7 +66,7 @@ public sealed partial class AgentGateway
         live.InFlight[dispatch.CommandId] = new InFlightCommand(dispatch);
         try
         {
-            await live.Session.SendAsync(new DispatchFrame(dispatch.CommandId, dispatch.Action, dispatch.Args, dispatch.Positional,
+            await live.SendAsync(new DispatchFrame(dispatch.CommandId, dispatch.Action, dispatch.Args, dispatch.Positional,
                 dispatch.FencingToken, dispatch.TimeoutMs, dispatch.IssuedAt, dispatch.ExpiresAt) { TraceParent = dispatch.TraceParent }, cancellationToken);
             LogSentToAgent(dispatch.CommandId, dispatch.ServerId, live.Session.ConnectionId);
         }
@@ -153,6 +153,22 @@ public sealed partial class AgentGateway
         await audit.RecordAsync($"agent:{session.ServerId}", "agent.unassigned_result", TextHygiene.Escape(commandId), "denied",
             "the agent reported on a command not dispatched to this connection", cancellationToken);
     }
+
+    /// <summary>
+    /// A frame that failed verification: nothing in it is acted on. Audited like an impersonation, then the
+    /// agent is told why and the connection closed (its commands fail as disconnected): a channel that carries
+    /// forged or replayed frames is not one to keep running commands on.
+    /// </summary>
+    private async Task OnUnverifiedAsync(IAgentSession session, AgentFrame frame, FrameVerification verification, CancellationToken cancellationToken)
+    {
+        LogUnverifiedFrame(session.ServerId, session.ConnectionId, AgentFrameNames.Of(frame), verification.Refusal!, verification.Reason!);
+        await audit.RecordAsync($"agent:{session.ServerId}", "agent.unverified_frame", session.ServerId, "denied",
+            TextHygiene.Escape($"{verification.Refusal}: {verification.Reason}"), cancellationToken);
+        await RefuseAsync(session, $"frame refused ({verification.Refusal}): {verification.Reason}", cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent {ServerId} ({ConnectionId}) sent a {FrameType} frame that failed verification ({Refusal}: {Reason}); refused, closing")]
+    private partial void LogUnverifiedFrame(string serverId, string connectionId, string frameType, string refusal, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command {CommandId} sent to the agent on {ServerId} ({ConnectionId})")]
     private partial void LogSentToAgent(string commandId, string serverId, string connectionId);

@@ -57,8 +57,25 @@ public sealed partial class AgentGateway(
         return await credentials.FindByTokenHashAsync(Secrets.Hash(bearerToken), cancellationToken);
     }
 
-    /// <summary>Handles the first frame. False when the session must be closed (it has been told why).</summary>
-    public async Task<bool> OnHelloAsync(IAgentSession session, HelloFrame hello, CancellationToken cancellationToken)
+    /// <summary>
+    /// Handles the first frame of a network session whose agent presented the token <paramref name="keys"/> were
+    /// derived from. From then on dispatches and cancels go out signed, and <see cref="OnFrameAsync"/> takes only
+    /// frames signed with the agent's key for this connection. False when the session must be closed (it has been told why).
+    /// </summary>
+    public Task<bool> OnHelloAsync(IAgentSession session, HelloFrame hello, AgentFrameKeys keys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        return HelloAsync(session, hello, keys, cancellationToken);
+    }
+
+    /// <summary>
+    /// Handles the first frame of an in-process session whose frames never cross a network (tests, benchmarks):
+    /// its frames are taken and sent unsigned. The WebSocket endpoint never uses this overload.
+    /// </summary>
+    public Task<bool> OnHelloAsync(IAgentSession session, HelloFrame hello, CancellationToken cancellationToken) =>
+        HelloAsync(session, hello, null, cancellationToken);
+
+    private async Task<bool> HelloAsync(IAgentSession session, HelloFrame hello, AgentFrameKeys? keys, CancellationToken cancellationToken)
     {
         if (!string.Equals(hello.ServerId, session.ServerId, StringComparison.Ordinal))
         {
@@ -75,7 +92,8 @@ public sealed partial class AgentGateway(
             return false;
         }
 
-        var live = new LiveAgent(session);
+        var live = new LiveAgent(session, keys is null ? null : new AgentFrameSigner(keys.ToAgent, session.ServerId, session.ConnectionId, time),
+            keys is null ? null : new AgentFrameVerifier(keys.ToGateway, session.ServerId, session.ConnectionId, new ReplayWindow(), time));
         if (_agents.TryGetValue(session.ServerId, out var previous))
             await DropAsync(previous, "replaced by a newer connection of the same agent", cancellationToken);
         _agents[session.ServerId] = live;
@@ -83,17 +101,32 @@ public sealed partial class AgentGateway(
         var now = time.GetUtcNow();
         await registry.RegisterAsync(new AgentConnection(session.ServerId, NodeId, session.ConnectionId, now, hello.AgentVersion, hello.Actions), _options.RegistryTtl, cancellationToken);
         await session.SendAsync(new WelcomeFrame(session.ServerId, NodeId, AgentProtocol.Version,
-            (int)_options.HeartbeatInterval.TotalSeconds, (int)_options.MetricsInterval.TotalSeconds), cancellationToken);
+            (int)_options.HeartbeatInterval.TotalSeconds, (int)_options.MetricsInterval.TotalSeconds) { ConnectionId = session.ConnectionId }, cancellationToken);
         LogConnected(session.ServerId, session.ConnectionId, hello.AgentVersion);
         await PublishEventAsync(EventTypes.AgentConnected, session.ServerId, new AgentConnected(session.ServerId, NodeId, session.ConnectionId, hello.AgentVersion, now), cancellationToken);
         return true;
     }
 
-    /// <summary>Handles every frame after hello. False when the agent broke the protocol and must be closed.</summary>
+    /// <summary>
+    /// Handles every frame after hello. On a session opened with keys only a frame signed for it is taken
+    /// (anything else is refused, audited and the session closed). False when the agent broke the protocol and must be closed.
+    /// </summary>
     public async Task<bool> OnFrameAsync(IAgentSession session, AgentFrame frame, CancellationToken cancellationToken)
     {
         if (!_agents.TryGetValue(session.ServerId, out var live) || live.Session != session)
             return false; // a replaced connection: ignore whatever it still says
+        if (live.Verifier is not null)
+        {
+            var verification = live.Verifier.Verify(frame);
+            if (!verification.Verified)
+            {
+                await OnUnverifiedAsync(session, frame, verification, cancellationToken);
+                return false;
+            }
+
+            frame = verification.Frame!;
+        }
+
         using var span = StartFrameSpan(live, frame);
 
         switch (frame)
@@ -173,9 +206,17 @@ public sealed partial class AgentGateway(
         }
     }
 
-    private sealed class LiveAgent(IAgentSession session)
+    private sealed class LiveAgent(IAgentSession session, AgentFrameSigner? signer, AgentFrameVerifier? verifier)
     {
         public IAgentSession Session { get; } = session;
+
+        /// <summary>Null on an in-process session (no keys): frames go out and are taken unsigned.</summary>
+        public AgentFrameSigner? Signer { get; } = signer;
+        public AgentFrameVerifier? Verifier { get; } = verifier;
+
+        public Task SendAsync(AgentFrame frame, CancellationToken cancellationToken) =>
+            Session.SendAsync(Signer?.Sign(frame) ?? frame, cancellationToken);
+
         public ConcurrentDictionary<string, InFlightCommand> InFlight { get; } = new();
     }
 

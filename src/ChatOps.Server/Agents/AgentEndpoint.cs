@@ -8,7 +8,8 @@ namespace ChatOps.Server.Agents;
 
 /// <summary>
 /// <c>GET /agents/connect</c>: the agent WebSocket. Authentication is the bearer agent token, checked
-/// before the upgrade; the agent's first frame must be hello for the server its token is bound to.
+/// before the upgrade; the agent's first frame must be hello for the server its token is bound to, and every
+/// frame after it must be signed with the key derived from that token (checked by the gateway).
 /// </summary>
 public static partial class AgentEndpoint
 {
@@ -54,6 +55,8 @@ public static partial class AgentEndpoint
             return;
         }
 
+        // Derived now, from the bearer just verified: the token is stored nowhere on the server (see AgentFrameKeys).
+        var keys = AgentFrameKeys.Derive(token!, credential.ServerId);
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var session = new WebSocketAgentSession(socket, credential.ServerId, "c" + Secrets.NewShortId(10));
         var reason = "connection closed";
@@ -63,7 +66,7 @@ public static partial class AgentEndpoint
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         try
         {
-            reason = await RunSessionAsync(socket, session, gateway, logger, () => helloDone = true, stopping.Token);
+            reason = await RunSessionAsync(socket, session, gateway, keys, logger, () => helloDone = true, stopping.Token);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)
         {
@@ -75,7 +78,7 @@ public static partial class AgentEndpoint
         }
     }
 
-    private static async Task<string> RunSessionAsync(WebSocket socket, WebSocketAgentSession session, AgentGateway gateway, ILogger logger, Action onHello, CancellationToken aborted)
+    private static async Task<string> RunSessionAsync(WebSocket socket, WebSocketAgentSession session, AgentGateway gateway, AgentFrameKeys keys, ILogger logger, Action onHello, CancellationToken aborted)
     {
         var buffer = new ArrayBufferWriter<byte>(ReceiveBufferBytes);
         using (var helloWait = CancellationTokenSource.CreateLinkedTokenSource(aborted))
@@ -90,7 +93,7 @@ public static partial class AgentEndpoint
                 return "protocol violation";
             }
 
-            if (!await gateway.OnHelloAsync(session, hello, aborted)) return "refused at hello";
+            if (!await gateway.OnHelloAsync(session, hello, keys, aborted)) return "refused at hello";
             onHello();
         }
 

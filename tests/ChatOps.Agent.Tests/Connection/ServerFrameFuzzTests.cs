@@ -12,6 +12,7 @@ namespace ChatOps.Agent.Tests.Connection;
 /// Fuzzing of what a gateway may send to the agent: random and mutated frames (mostly dispatches with
 /// hostile or missing fields) never crash the agent. After each one the agent either still answers on the
 /// same connection, or closed it with a reason and connects again; no value ever reaches a shell (canary).
+/// Most frames are correctly signed around the hostile content (so it reaches the parser and the guard); some are not.
 /// Seeded: a failure names its seed and the frame.
 /// </summary>
 public sealed class ServerFrameFuzzTests(ITestOutputHelper output)
@@ -41,8 +42,17 @@ public sealed class ServerFrameFuzzTests(ITestOutputHelper output)
         for (var i = 0; i < Iterations; i++)
         {
             var frame = random.Next(8) == 0 ? Mutate(random, ValidDispatch(harness, $"m-{i}")) : RandomFrame(random, i);
-            var context = $"seed {seed}, iteration {i}, frame {Shorten(frame)}";
-            await session.SendTextAsync(frame);
+            // Mostly correctly signed, so the hostile content gets past the signature check to the parser and the guard.
+            var signed = random.Next(6) != 0;
+            var context = $"seed {seed}, iteration {i}, {(signed ? "signed" : "unsigned")} frame {Shorten(frame)}";
+            if (signed)
+            {
+                await session.SendSignedTextAsync(SignedPayload(session, frame));
+            }
+            else
+            {
+                await session.SendTextAsync(frame);
+            }
 
             // A probe after each frame: on a live connection it is answered (accepted, or refused as a duplicate/stale/busy).
             var probe = $"probe-{i}";
@@ -144,6 +154,17 @@ public sealed class ServerFrameFuzzTests(ITestOutputHelper output)
         else kept.Add(fields[0]);
         return Json.Object(random, kept);
     }
+
+    /// <summary>A payload as the gateway signs it, around whatever <paramref name="frame"/> text is (valid JSON or not).</summary>
+    private static string SignedPayload(GatewaySession session, string frame) =>
+        Json.Object(new Random(0),
+        [
+            ("serverId", Json.Str(AgentHarness.ServerId)),
+            ("connectionId", Json.Str(session.ConnectionId!)),
+            ("nonce", Json.Str(AgentFrameSigner.NewNonce())),
+            ("expiresAt", Json.Str(DateTimeOffset.UtcNow.AddSeconds(30).ToString("O", CultureInfo.InvariantCulture))),
+            ("frame", frame),
+        ]);
 
     private static string ValidDispatch(AgentHarness harness, string id) =>
         AgentProtocol.Serialize(harness.Dispatch(id, "print", "hello"));

@@ -35,7 +35,7 @@ internal sealed class AgentHarness : IAsyncDisposable
     {
         Time = time;
         Logs = new CapturingLoggerFactory(output);
-        Gateway = new TestGateway(Token);
+        Gateway = new TestGateway(Token, time);
         var options = new AgentOptions
         {
             ServerUrl = Gateway.Url,

@@ -11,9 +11,14 @@ namespace ChatOps.Agent.Tests.Support;
 /// <summary>
 /// A stand-in for the gateway's <c>/agents/connect</c>: an HttpListener on a free loopback port
 /// that checks the bearer token (401 otherwise) and hands each accepted WebSocket to the test.
+/// Like the real gateway, once it has welcomed a session it signs the dispatches and cancels it sends and
+/// insists that everything the agent sends is signed (on the clock given, the agent's).
 /// </summary>
 public sealed class TestGateway : IAsyncDisposable
 {
+    private readonly TimeProvider _time;
+    private int _connections;
+
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
     private readonly HttpListener _listener = new();
@@ -22,9 +27,10 @@ public sealed class TestGateway : IAsyncDisposable
     private readonly Task _accepting;
     private int _refusedUpgrades;
 
-    public TestGateway(string token)
+    public TestGateway(string token, TimeProvider? time = null)
     {
         Token = token;
+        _time = time ?? TimeProvider.System;
         Port = FreePort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
@@ -48,7 +54,9 @@ public sealed class TestGateway : IAsyncDisposable
     {
         var session = await NextSessionAsync();
         var hello = Assert.IsType<HelloFrame>(await session.ReceiveAsync());
-        await session.SendAsync(new WelcomeFrame(hello.ServerId, "node-1", AgentProtocol.Version, heartbeatSeconds, metricsSeconds));
+        var connectionId = $"conn-{Interlocked.Increment(ref _connections)}";
+        await session.SendAsync(new WelcomeFrame(hello.ServerId, "node-1", AgentProtocol.Version, heartbeatSeconds, metricsSeconds) { ConnectionId = connectionId });
+        session.StartSigning(AgentFrameKeys.Derive(Token, hello.ServerId), hello.ServerId, connectionId, _time);
         return (session, hello);
     }
 
@@ -136,12 +144,43 @@ public sealed class GatewaySession(WebSocket socket, string authorization, HttpL
 
     public WebSocket Socket { get; } = socket;
 
+    /// <summary>Signs for this connection with the agent's key (after welcome); tests use it to build frames the real gateway never would.</summary>
+    public AgentFrameSigner? Signer { get; private set; }
+
+    /// <summary>The connection id this session's welcome named.</summary>
+    public string? ConnectionId { get; private set; }
+
+    private AgentFrameKeys? Keys { get; set; }
+
+    private AgentFrameVerifier? Verifier { get; set; }
+
+    internal void StartSigning(AgentFrameKeys keys, string serverId, string connectionId, TimeProvider time)
+    {
+        Keys = keys;
+        ConnectionId = connectionId;
+        Signer = new AgentFrameSigner(keys.ToAgent, serverId, connectionId, time);
+        Verifier = new AgentFrameVerifier(keys.ToGateway, serverId, connectionId, new ReplayWindow(), time);
+    }
+
+    /// <summary>Signs <paramref name="payloadJson"/> as given, byte for byte (fuzzing the signed content).</summary>
+    public Task SendSignedTextAsync(string payloadJson)
+    {
+        var bytes = Encoding.UTF8.GetBytes(payloadJson);
+        var signed = new SignedFrame(Convert.ToBase64String(bytes), Convert.ToBase64String(Keys!.ToAgent.Compute(bytes)));
+        return SendTextAsync(AgentProtocol.Serialize(signed));
+    }
+
+    /// <summary>Sends the frame as it is, signed or not.</summary>
+    public Task SendUnsignedAsync(AgentFrame frame) => SendTextAsync(AgentProtocol.Serialize(frame));
+
     public string Authorization { get; } = authorization;
 
     /// <summary>The close status the agent sent, once <see cref="ReceiveAsync"/> saw its close.</summary>
     public WebSocketCloseStatus? CloseStatus { get; private set; }
 
-    public Task SendAsync(AgentFrame frame) => SendTextAsync(AgentProtocol.Serialize(frame));
+    /// <summary>Sends a frame as the gateway would: dispatch and cancel signed once the session is welcomed.</summary>
+    public Task SendAsync(AgentFrame frame) =>
+        SendTextAsync(AgentProtocol.Serialize(frame is DispatchFrame or CancelFrame && Signer is not null ? Signer.Sign(frame) : frame));
 
     public Task SendTextAsync(string text) =>
         Socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).WaitAsync(TestGateway.Patience);
@@ -168,7 +207,15 @@ public sealed class GatewaySession(WebSocket socket, string authorization, HttpL
             count += result.Count;
             if (result.EndOfMessage)
             {
-                return AgentProtocol.Deserialize(buffer.AsSpan(0, count));
+                var frame = AgentProtocol.Deserialize(buffer.AsSpan(0, count));
+                if (Verifier is null)
+                {
+                    return frame;
+                }
+
+                // After welcome the agent signs everything it sends; anything else is a failure of the test.
+                var verification = Verifier.Verify(frame);
+                return verification.Frame ?? throw new InvalidOperationException($"the agent sent a frame that fails verification ({verification.Refusal}): {verification.Reason}");
             }
         }
     }

@@ -85,7 +85,7 @@ public sealed class TlsTestGateway : IAsyncDisposable
             var buffer = new byte[AgentProtocol.MaxFrameBytes];
             var received = await socket.ReceiveAsync(buffer, _stop.Token);
             var hello = (HelloFrame)AgentProtocol.Deserialize(buffer.AsSpan(0, received.Count));
-            var welcome = Encoding.UTF8.GetBytes(AgentProtocol.Serialize(new WelcomeFrame(hello.ServerId, "tls-node", AgentProtocol.Version, 15, 30)));
+            var welcome = Encoding.UTF8.GetBytes(AgentProtocol.Serialize(new WelcomeFrame(hello.ServerId, "tls-node", AgentProtocol.Version, 15, 30) { ConnectionId = "tls-conn" }));
             await socket.SendAsync(welcome, WebSocketMessageType.Text, true, _stop.Token);
             var presented = tls.RemoteCertificate is { } remote ? new X509Certificate2(remote) : null;
             _welcomed.TrySetResult((hello, presented));

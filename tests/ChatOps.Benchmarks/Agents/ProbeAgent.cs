@@ -15,6 +15,7 @@ public sealed class ProbeAgent : IAsyncDisposable
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private Task _background = Task.CompletedTask;
+    private AgentFrameSigner? _signer;
 
     public static async Task<ProbeAgent> ConnectAsync(Uri url, HttpMessageInvoker invoker, string serverId, string token)
     {
@@ -26,6 +27,8 @@ public sealed class ProbeAgent : IAsyncDisposable
         var result = await agent._socket.ReceiveAsync(buffer, CancellationToken.None);
         if (AgentProtocol.Deserialize(buffer.AsSpan(0, result.Count)) is not WelcomeFrame welcome)
             throw new InvalidOperationException($"{serverId}: no welcome");
+        // Like the real agent: every frame after welcome is signed for this connection (the gateway refuses others).
+        agent._signer = new AgentFrameSigner(AgentFrameKeys.Derive(token, serverId).ToGateway, serverId, welcome.ConnectionId ?? "", TimeProvider.System);
         agent._background = agent.BackgroundAsync(TimeSpan.FromSeconds(welcome.HeartbeatSeconds), buffer);
         return agent;
     }
@@ -48,7 +51,7 @@ public sealed class ProbeAgent : IAsyncDisposable
 
     private async Task SendAsync(AgentFrame frame)
     {
-        var bytes = Encoding.UTF8.GetBytes(AgentProtocol.Serialize(frame));
+        var bytes = Encoding.UTF8.GetBytes(AgentProtocol.Serialize(_signer?.Sign(frame) ?? frame));
         await _sendLock.WaitAsync();
         try
         {

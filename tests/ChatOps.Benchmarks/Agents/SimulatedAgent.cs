@@ -65,15 +65,17 @@ public sealed class SimulatedAgent(AgentFleet fleet, string serverId, string tok
     private async Task ServeAsync(ClientWebSocket socket, WelcomeFrame welcome, byte[] buffer, CancellationToken stop)
     {
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        // Like the real agent: every frame after welcome is signed for this connection (the gateway refuses others).
+        var signer = new AgentFrameSigner(AgentFrameKeys.Derive(token, serverId).ToGateway, serverId, welcome.ConnectionId ?? "", TimeProvider.System);
         var heartbeats = EveryAsync(TimeSpan.FromSeconds(Math.Max(welcome.HeartbeatSeconds, 1)), async (seq, due) =>
         {
-            await SendAsync(socket, new HeartbeatFrame(seq, DateTimeOffset.UtcNow), ending.Token);
+            await SendAsync(socket, signer.Sign(new HeartbeatFrame(seq, DateTimeOffset.UtcNow)), ending.Token);
             fleet.OnHeartbeat(due);
         }, ending.Token);
         var metrics = EveryAsync(TimeSpan.FromSeconds(Math.Max(welcome.MetricsSeconds, 1)), async (seq, _) =>
         {
             var samples = Samples(seq);
-            await SendAsync(socket, new MetricsFrame(DateTimeOffset.UtcNow, samples), ending.Token);
+            await SendAsync(socket, signer.Sign(new MetricsFrame(DateTimeOffset.UtcNow, samples)), ending.Token);
             Interlocked.Increment(ref fleet.MetricsFramesSent);
             Interlocked.Add(ref fleet.MetricSamplesSent, samples.Count);
         }, ending.Token);
