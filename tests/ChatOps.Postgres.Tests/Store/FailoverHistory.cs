@@ -27,7 +27,7 @@ internal enum FailureKind
 /// One store call and what the caller was told: a value, or the exception it surfaced.
 /// <paramref name="Actor"/> is the caller's own tag (the fencing token it wrote, the claim owner).
 /// </summary>
-internal sealed record FailoverEntry(FailoverOp Op, string Key, string Actor, object? Value, Exception? Error, bool AfterFailover)
+internal sealed record FailoverEntry(FailoverOp Op, string Key, string Actor, object? Value, Exception? Error, bool AfterFailover, TimeSpan Started, TimeSpan Ended)
 {
     public bool Acknowledged => Error is null;
 
@@ -53,7 +53,11 @@ internal sealed record FailoverEntry(FailoverOp Op, string Key, string Actor, ob
 internal sealed class FailoverHistory
 {
     private readonly ConcurrentQueue<FailoverEntry> _entries = new();
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private volatile bool _failedOver;
+
+    /// <summary>Time since the history began, the clock of <see cref="FailoverEntry.Started"/> and <see cref="FailoverEntry.Ended"/>.</summary>
+    public TimeSpan Now => _clock.Elapsed;
 
     public IReadOnlyCollection<FailoverEntry> Entries => _entries;
 
@@ -64,14 +68,16 @@ internal sealed class FailoverHistory
     public async Task<FailoverEntry> RecordAsync<T>(FailoverOp op, string key, string actor, Func<Task<T>> call)
     {
         var afterFailover = _failedOver;
+        var started = Now;
         FailoverEntry entry;
         try
         {
-            entry = new FailoverEntry(op, key, actor, await call(), null, afterFailover);
+            var value = await call();
+            entry = new FailoverEntry(op, key, actor, value, null, afterFailover, started, Now);
         }
         catch (Exception ex)
         {
-            entry = new FailoverEntry(op, key, actor, null, ex, afterFailover);
+            entry = new FailoverEntry(op, key, actor, null, ex, afterFailover, started, Now);
         }
 
         _entries.Enqueue(entry);
