@@ -24,11 +24,20 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLife
     private const int LifecyclesAfterFailover = 60;
     private static readonly TimeSpan WorkloadTimeout = TimeSpan.FromSeconds(60);
 
-    private PostgresReplicaSet _set = null!;
+    private PostgresReplicaSet? _set;
+
+    private PostgresReplicaSet Set => _set ?? throw new InvalidOperationException("the replica set starts in InitializeAsync");
 
     public async Task InitializeAsync() => _set = await PostgresReplicaSet.StartAsync();
 
-    public async Task DisposeAsync() => await _set.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        // Null when StartAsync failed: it cleaned up after itself.
+        if (_set is not null)
+        {
+            await _set.DisposeAsync();
+        }
+    }
 
     [Fact]
     public async Task Acknowledged_creates_transitions_claims_and_generations_survive_a_primary_failover()
@@ -37,7 +46,7 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLife
         // Retries spread over about 3 s: enough to outlast the promotion on a busy machine, as a
         // deployment sizes them to outlast its own fail-over (deploy/README.md).
         await using var dataSources = new PostgresDataSources(
-            new PostgresStoreOptions { ConnectionString = _set.MultiHostConnectionString, Schema = Schema, MaxRetryAttempts = 6, RetryDelay = TimeSpan.FromMilliseconds(50) },
+            new PostgresStoreOptions { ConnectionString = Set.MultiHostConnectionString, Schema = Schema, MaxRetryAttempts = 6, RetryDelay = TimeSpan.FromMilliseconds(50) },
             TimeProvider.System,
             retryLog);
         await new PostgresMigrator(dataSources, TimeProvider.System).MigrateAsync();
@@ -48,16 +57,24 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLife
             new PostgresNotificationLedger(dataSources));
 
         var lanes = Enumerable.Range(0, Lanes).Select(_ => Task.Run(workload.RunLaneAsync)).ToList();
-        await workload.Completed(LifecyclesBeforeFailover).WaitAsync(WorkloadTimeout);
-        var held = await workload.HoldWritesAsync(_set.Primary);
-        await _set.FailOverAsync();
-        workload.History.MarkFailedOver();
-        var heldOutcomes = await held.Calls.WaitAsync(WorkloadTimeout);
-        await held.Locker.DisposeAsync();
-        var completedAtFailover = workload.CompletedCount;
-        await workload.Completed(completedAtFailover + LifecyclesAfterFailover).WaitAsync(WorkloadTimeout);
-        workload.Stop();
-        await Task.WhenAll(lanes).WaitAsync(WorkloadTimeout);
+        FailoverEntry[] heldOutcomes;
+        try
+        {
+            await workload.Completed(LifecyclesBeforeFailover).WaitAsync(WorkloadTimeout);
+            var held = await workload.HoldWritesAsync(Set.Primary);
+            await Set.FailOverAsync();
+            workload.History.MarkFailedOver();
+            heldOutcomes = await held.Calls.WaitAsync(WorkloadTimeout);
+            await held.Locker.DisposeAsync();
+            var completedAtFailover = workload.CompletedCount;
+            await workload.Completed(completedAtFailover + LifecyclesAfterFailover).WaitAsync(WorkloadTimeout);
+        }
+        finally
+        {
+            // Also when a step above failed: no lane may keep running against disposed pools.
+            workload.Stop();
+            await Task.WhenAll(lanes).WaitAsync(WorkloadTimeout);
+        }
 
         var history = workload.History.Entries;
         var violations = FailoverHistoryCheck.Violations(history, await ReadFinalStateAsync());
@@ -94,16 +111,16 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLife
     public async Task The_first_call_after_the_promotion_reaches_the_promoted_standby()
     {
         await using var dataSources = new PostgresDataSources(
-            new PostgresStoreOptions { ConnectionString = _set.MultiHostConnectionString, Schema = Schema }, TimeProvider.System);
+            new PostgresStoreOptions { ConnectionString = Set.MultiHostConnectionString, Schema = Schema }, TimeProvider.System);
         await new PostgresMigrator(dataSources, TimeProvider.System).MigrateAsync();
         var commands = new PostgresCommandStore(dataSources);
         Assert.True(await commands.TryCreateAsync(Command("before")));
 
-        await _set.Primary.CrashAsync();
+        await Set.Primary.CrashAsync();
         // With no primary anywhere the read fails after its retries, and on the way the client
         // has asked the standby for its role and was told "standby".
         await Assert.ThrowsAnyAsync<NpgsqlException>(() => commands.GetAsync("before"));
-        await _set.Standby.PromoteAsync();
+        await Set.Standby.PromoteAsync();
 
         // Not only after Npgsql's host recheck interval (10 s): the failure makes the store forget
         // the roles it cached, and its retry finds the new primary.
@@ -116,7 +133,7 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLife
     // turn it into a false. random() runs on whichever server is the primary.
     private async Task InjectSerializationFailuresAsync()
     {
-        await using var connection = new NpgsqlConnection(_set.Primary.ConnectionString(PostgresReplicaSet.DatabaseName));
+        await using var connection = new NpgsqlConnection(Set.Primary.ConnectionString(PostgresReplicaSet.DatabaseName));
         await connection.ExecuteAsync($$"""
             CREATE FUNCTION {{Schema}}.fail_some_writes() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
@@ -135,7 +152,7 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLife
 
     private async Task<FailoverFinalState> ReadFinalStateAsync()
     {
-        await using var connection = new NpgsqlConnection(_set.Standby.ConnectionString(PostgresReplicaSet.DatabaseName));
+        await using var connection = new NpgsqlConnection(Set.Standby.ConnectionString(PostgresReplicaSet.DatabaseName));
         var commands = (await connection.QueryAsync<(string Id, string State, long? FencingToken)>(
                 $"SELECT id, state, fencing_token FROM {Schema}.commands"))
             .ToDictionary(r => r.Id, r => (r.State, r.FencingToken));
