@@ -155,11 +155,17 @@ public sealed partial class PostgresDataSources : IAsyncDisposable, IDisposable
             {
                 connection = await source.OpenConnectionAsync(cancellationToken);
             }
-            catch (Exception ex) when (attempt < Options.MaxRetryAttempts && !cancellationToken.IsCancellationRequested && PostgresErrors.IsConnectionFailure(ex))
+            catch (Exception ex) when (PostgresErrors.IsConnectionFailure(ex))
             {
-                // Nothing was sent: always safe to try again.
                 source.Clear();
+                // Also before giving up, so the caller's next call (even with no retries configured) asks afresh.
                 ForgetServerRoles(source);
+                if (attempt >= Options.MaxRetryAttempts || cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+
+                // Nothing was sent: always safe to try again.
                 await PauseAsync(ex, attempt, cancellationToken);
                 continue;
             }

@@ -128,6 +128,27 @@ public sealed class PostgresFailoverTests(ITestOutputHelper output) : IAsyncLife
         Assert.NotNull(await commands.GetAsync("before"));
     }
 
+    [Fact]
+    public async Task Without_retries_the_first_call_after_the_promotion_reaches_the_promoted_standby()
+    {
+        await using var dataSources = new PostgresDataSources(
+            new PostgresStoreOptions { ConnectionString = Set.MultiHostConnectionString, Schema = Schema, MaxRetryAttempts = 0 }, TimeProvider.System);
+        await new PostgresMigrator(dataSources, TimeProvider.System).MigrateAsync();
+        var commands = new PostgresCommandStore(dataSources);
+        Assert.True(await commands.TryCreateAsync(Command("before")));
+
+        await Set.Primary.CrashAsync();
+        // Surfaced at once (no retries configured): the first call finds its pooled connection
+        // dead, the second finds the standby still a standby.
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => commands.GetAsync("before"));
+        var noPrimary = await Assert.ThrowsAnyAsync<NpgsqlException>(() => commands.GetAsync("before"));
+        Assert.Contains("suitable host", noPrimary.Message, StringComparison.Ordinal);
+        await Set.Standby.PromoteAsync();
+
+        // The failed open made the store forget the roles even though it did not retry.
+        Assert.NotNull(await commands.GetAsync("before"));
+    }
+
     // About one in twenty command writes aborts as a serialization failure would: the store must
     // retry it (it certainly applied nothing) or surface it after its bounded retries, never
     // turn it into a false. random() runs on whichever server is the primary.
