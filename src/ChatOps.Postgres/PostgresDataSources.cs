@@ -155,10 +155,17 @@ public sealed partial class PostgresDataSources : IAsyncDisposable, IDisposable
             {
                 connection = await source.OpenConnectionAsync(cancellationToken);
             }
-            catch (Exception ex) when (attempt < Options.MaxRetryAttempts && !cancellationToken.IsCancellationRequested && PostgresErrors.IsConnectionFailure(ex))
+            catch (Exception ex) when (PostgresErrors.IsConnectionFailure(ex))
             {
-                // Nothing was sent: always safe to try again.
                 source.Clear();
+                // Also before giving up, so the caller's next call (even with no retries configured) asks afresh.
+                ForgetServerRoles(source);
+                if (attempt >= Options.MaxRetryAttempts || cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+
+                // Nothing was sent: always safe to try again.
                 await PauseAsync(ex, attempt, cancellationToken);
                 continue;
             }
@@ -183,6 +190,21 @@ public sealed partial class PostgresDataSources : IAsyncDisposable, IDisposable
             }
 
             await PauseAsync(failure, attempt, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// A multi-host data source remembers each server's role (primary, standby, offline) for its
+    /// Host Recheck Seconds (10 by default) and skips a server whose remembered role does not fit.
+    /// Once no server could be opened, that memory is what a fail-over just made wrong: without
+    /// this, a standby promoted a moment ago stays "standby" and every call fails with "No
+    /// suitable host" for up to 10 s. Forgetting makes the next attempt ask each server again.
+    /// </summary>
+    private static void ForgetServerRoles(NpgsqlDataSource source)
+    {
+        if (source is NpgsqlMultiHostDataSource multiHost)
+        {
+            multiHost.ClearDatabaseStates();
         }
     }
 

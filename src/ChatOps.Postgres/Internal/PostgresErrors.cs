@@ -28,7 +28,23 @@ internal static class PostgresErrors
     {
         PostgresException postgres => postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
             || postgres.SqlState is "57P01" or "57P02" or "57P03" or "53300",
-        NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is IOException or SocketException or TimeoutException,
+        NpgsqlException npgsql => npgsql.IsTransient
+            || npgsql.InnerException is IOException or SocketException or TimeoutException
+            || IsNoSuitableHost(npgsql),
         _ => false,
+    };
+
+    /// <summary>
+    /// A multi-host data source (<c>Host=a,b;Target Session Attributes=primary</c>) found no server
+    /// in the wanted role: every host is down, or the one left is (or was, in its cached state) a
+    /// standby, as between a primary's crash and a standby's promotion. Thrown while opening, so
+    /// nothing was sent. Npgsql gives it no error code: with no host even tried it is this message,
+    /// else an aggregate of each host's failure.
+    /// </summary>
+    public static bool IsNoSuitableHost(NpgsqlException exception) => exception switch
+    {
+        PostgresException => false,
+        { InnerException: AggregateException aggregate } => aggregate.InnerExceptions.All(IsConnectionFailure),
+        _ => exception.InnerException is null && exception.Message.StartsWith("No suitable host", StringComparison.Ordinal),
     };
 }
