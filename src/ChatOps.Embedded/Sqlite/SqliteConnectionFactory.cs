@@ -27,9 +27,6 @@ public sealed class SqliteConnectionFactory : IDisposable
     // About what SQLite's own 1,000-page threshold amounts to for our small transactions.
     private const int CheckpointEveryCommits = 200;
 
-    // Address space, not memory: the kernel's page cache backs it, shared by every connection.
-    private const long MmapBytes = 256L * 1024 * 1024;
-
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly ConcurrentQueue<IWriteStep> _pending = new();
     private readonly ConcurrentBag<SqliteConnection> _idleReaders = [];
@@ -66,10 +63,7 @@ public sealed class SqliteConnectionFactory : IDisposable
         // synchronous=NORMAL is the documented pairing with WAL: a commit survives a crash of the process
         // (and the file is never corrupted); only a power loss may roll back the last transactions.
         // FULL would fsync every commit and cap the embedded default at a few hundred writes per second.
-        // mmap_size: pages of the main file are read through a memory map instead of one pread() each.
-        // Under steady writes every read transaction starts with an empty page cache (WAL mode drops a
-        // connection's cache when the file changed), so those reads were a tenth of the CPU of a chat ack.
-        _pragmas = $"PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA mmap_size = {MmapBytes};";
+        _pragmas = $"PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
     }
 
     /// <summary>The absolute path of the database file.</summary>
