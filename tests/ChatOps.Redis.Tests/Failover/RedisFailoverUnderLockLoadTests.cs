@@ -1,5 +1,6 @@
 using ChatOps.Core.Ports;
 using ChatOps.Redis.Tests.Support;
+using Xunit.Abstractions;
 
 namespace ChatOps.Redis.Tests.Failover;
 
@@ -10,7 +11,7 @@ namespace ChatOps.Redis.Tests.Failover;
 /// fencing rule refuses does not run), fencing tokens keep growing across the failover, and every target's
 /// lock is granted again within TTL + 5 s.
 /// </summary>
-public sealed class RedisFailoverUnderLockLoadTests
+public sealed class RedisFailoverUnderLockLoadTests(ITestOutputHelper output)
 {
     private const int Targets = 4;
     private const int WorkersPerTarget = 4;
@@ -43,6 +44,7 @@ public sealed class RedisFailoverUnderLockLoadTests
         await stop.CancelAsync();
         await running.WaitAsync(Patience);
 
+        Report("primary killed, replica promoted", load, recovery);
         AssertSafe(load, failedOver);
         Assert.True(recovery <= LivenessBound, $"the last target's lock came back {recovery.TotalSeconds:0.0} s after the failover, more than TTL + 5 s");
         Assert.All(nodes, node => Assert.True(node.IsConnected, "a node did not reconnect to the promoted replica"));
@@ -78,10 +80,15 @@ public sealed class RedisFailoverUnderLockLoadTests
         await stop.CancelAsync();
         await running.WaitAsync(Patience);
 
+        Report($"primary frozen {(Ttl + TimeSpan.FromMilliseconds(500)).TotalSeconds:0.0} s", load, recovery);
         AssertSafe(load, healed);
         Assert.True(unavailableDuring > 0, "the routers never noticed the frozen primary: the partition did not happen");
         Assert.True(recovery <= LivenessBound, $"the last target's lock came back {recovery.TotalSeconds:0.0} s after the partition healed, more than TTL + 5 s");
     }
+
+    private void Report(string fault, LockLoad load, TimeSpan recovery) => output.WriteLine(
+        $"{fault}: {load.Executed} commands ran on {Targets} targets, {load.Agents.Sum(a => a.Refusals.Count)} refused by fencing, "
+        + $"{load.Unavailable} 'Redis unavailable' answers, every lock granted again {recovery.TotalMilliseconds:0} ms after the fault ended");
 
     private static void AssertSafe(LockLoad load, long faultAt)
     {
