@@ -81,7 +81,16 @@ public sealed class LockGrantSurvivesFailoverTests
 
     private static async Task<RedisStateConnection> ConnectAsync(ReplicatedRedis redis, string prefix, bool configure = true)
     {
-        var connection = redis.Connect(prefix, configure ? options => options.LockReplicaAcks = 1 : null);
+        // A generous operation timeout, so a slow moment on a busy machine is not mistaken for the refusal
+        // these tests expect (WAIT itself is bounded at 250 ms).
+        var connection = redis.Connect(prefix, options =>
+        {
+            options.OperationTimeout = TimeSpan.FromSeconds(2);
+            if (configure)
+            {
+                options.LockReplicaAcks = 1;
+            }
+        });
         await connection.ConnectAsync();
         return connection;
     }

@@ -31,6 +31,12 @@ public sealed class RedisFailoverUnderLockLoadTests(ITestOutputHelper output)
         }
 
         var load = new LockLoad([.. nodes.Select(n => new RedisCommandLock(n))], Targets, WorkersPerTarget, Ttl);
+        var registries = nodes.Select(n => new RedisAgentRegistry(n)).ToList();
+        foreach (var agent in load.Agents)
+        {
+            await registries[0].RegisterAsync(TestData.Agent(agent.Target, "gateway-1", "conn-" + agent.Target), TimeSpan.FromMinutes(5));
+        }
+
         using var stop = new CancellationTokenSource();
         var running = load.RunAsync(stop.Token);
         await load.WaitForExecutionsAsync(200, Patience);
@@ -48,6 +54,14 @@ public sealed class RedisFailoverUnderLockLoadTests(ITestOutputHelper output)
         AssertSafe(load, failedOver);
         Assert.True(recovery <= LivenessBound, $"the last target's lock came back {recovery.TotalSeconds:0.0} s after the failover, more than TTL + 5 s");
         Assert.All(nodes, node => Assert.True(node.IsConnected, "a node did not reconnect to the promoted replica"));
+
+        // The agent registry came through too: the other node finds every agent on the promoted replica,
+        // and the gateway's heartbeat refreshes its entry there.
+        foreach (var agent in load.Agents)
+        {
+            Assert.Equal("gateway-1", (await registries[1].GetAsync(agent.Target))?.NodeId);
+            Assert.True(await registries[0].RefreshAsync(agent.Target, "conn-" + agent.Target, TimeSpan.FromMinutes(5)));
+        }
     }
 
     [Fact]

@@ -114,20 +114,26 @@ public sealed class RedisServerProcess : IAsyncDisposable
     }
 
     /// <summary>Waits until this replica has finished its first sync with its primary.</summary>
-    public async Task WaitForReplicationLinkAsync()
+    public Task WaitForReplicationLinkAsync() => WaitForReplicationInfoAsync("master_link_status:up");
+
+    /// <summary>Waits until this primary counts <paramref name="count"/> replicas as online (they acknowledge writes).</summary>
+    public Task WaitForConnectedReplicasAsync(int count) =>
+        WaitForReplicationInfoAsync("connected_slaves:" + count.ToString(CultureInfo.InvariantCulture));
+
+    private async Task WaitForReplicationInfoAsync(string line)
     {
         var waited = Stopwatch.StartNew();
         while (true)
         {
             var info = await BulkReplyAsync("INFO", "replication");
-            if (info.Contains("master_link_status:up", StringComparison.Ordinal))
+            if (info.Contains(line, StringComparison.Ordinal))
             {
                 return;
             }
 
             if (waited.Elapsed > StartPatience)
             {
-                throw new TimeoutException($"replica on {Port} did not link to its primary within {StartPatience}:\n{info}\n{LogText()}");
+                throw new TimeoutException($"redis-server on {Port} did not report {line} within {StartPatience}:\n{info}\n{LogText()}");
             }
 
             await Task.Delay(20);

@@ -29,6 +29,7 @@ public sealed class ReplicatedRedis : IAsyncDisposable
         {
             var replica = await RedisServerProcess.StartAsync(replicaOf: primary);
             await replica.WaitForReplicationLinkAsync();
+            await primary.WaitForConnectedReplicasAsync(1);
             return new ReplicatedRedis(primary, replica);
         }
         catch
