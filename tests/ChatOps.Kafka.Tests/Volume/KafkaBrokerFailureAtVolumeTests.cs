@@ -193,20 +193,28 @@ public sealed class KafkaBrokerFailureAtVolumeTests(MockClusterFixture fixture, 
         // Each key's records one after another, many keys at once, as the bus publishes.
         var completed = 0;
         var fault = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var secondFault = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var sending = Task.WhenAll(Enumerable.Range(0, Keys).Select(k => Task.Run(async () =>
         {
             for (var seq = 0; seq < count / Keys; seq++)
             {
                 var id = Guid.NewGuid().ToString("N");
                 await producer.ProduceAsync(topic, new() { Key = $"server-{k}", Value = new byte[150], Headers = [new(KafkaHeaders.MessageId, System.Text.Encoding.UTF8.GetBytes(id))] });
-                if (Interlocked.Increment(ref completed) == count * 3 / 10)
+                var done = Interlocked.Increment(ref completed);
+                if (done == count * 3 / 10)
                 {
                     fault.SetResult();
+                }
+                else if (done == count * 6 / 10)
+                {
+                    secondFault.SetResult();
                 }
             }
         })));
         await fault.Task.WaitAsync(Patience);
         await BrokerDiesWithAnswersUnsentAsync(topic, broker: 2, newLeader: 3);
+        await secondFault.Task.WaitAsync(Patience);
+        await BrokerDiesWithAnswersUnsentAsync(topic, broker: 3, newLeader: 1);
         await sending.WaitAsync(Patience);
         fixture.AllBrokersUp();
 
@@ -224,7 +232,7 @@ public sealed class KafkaBrokerFailureAtVolumeTests(MockClusterFixture fixture, 
     {
         MockClusterDelays.SetRoundTrip(Cluster, broker, TimeSpan.FromSeconds(2));
         // How long the broker appends without answering: the fault itself, not a wait for an event.
-        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
         Cluster.SetBrokerDown(broker);
         MockClusterDelays.SetRoundTrip(Cluster, broker, TimeSpan.Zero);
         fixture.FailOver(topic, deadBroker: broker, newLeader: newLeader);
