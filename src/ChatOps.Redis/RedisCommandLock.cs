@@ -38,7 +38,18 @@ public sealed class RedisCommandLock(RedisStateConnection connection) : ICommand
         var granted = (RedisResult[])result!;
         var token = (long)granted[0];
         var expiresAt = DateTimeOffset.FromUnixTimeMilliseconds((long)granted[1]);
-        return new LockLease(serverId, ownerId, token, expiresAt);
+        var lease = new LockLease(serverId, ownerId, token, expiresAt);
+        var required = RequiredAcks(connectedReplicas: (long)granted[2]);
+        var acknowledged = await WaitForReplicasAsync(required, cancellationToken);
+        if (acknowledged < required)
+        {
+            // Not safe to hand out; free it now rather than leave it to its TTL (if this release is lost
+            // too, the TTL still frees it).
+            await ReleaseQuietlyAsync(lease);
+            throw RedisFailures.NotReplicated($"the lock on {serverId}", required, acknowledged, _connection.ReplicaAckTimeout);
+        }
+
+        return lease;
     }
 
     public async Task<bool> RenewAsync(LockLease lease, TimeSpan ttl, CancellationToken cancellationToken = default)
@@ -52,7 +63,22 @@ public sealed class RedisCommandLock(RedisStateConnection connection) : ICommand
                 [_connection.Key(StateKeys.CommandLock(lease.ServerId))],
                 [lease.OwnerId, lease.FencingToken, StateArguments.Milliseconds(ttl)]),
             cancellationToken);
-        return (long)result == 1;
+        var renewed = (long)result;
+        if (renewed == 0)
+        {
+            return false;
+        }
+
+        // A renewal only the old primary saw would leave the promoted replica with the shorter lease, and
+        // the lock would pass to someone else while this command still runs.
+        var required = RequiredAcks(connectedReplicas: renewed - 1);
+        var acknowledged = await WaitForReplicasAsync(required, cancellationToken);
+        if (acknowledged < required)
+        {
+            throw RedisFailures.NotReplicated($"the renewal of the lock on {lease.ServerId}", required, acknowledged, _connection.ReplicaAckTimeout);
+        }
+
+        return true;
     }
 
     public async Task<bool> ReleaseAsync(LockLease lease, CancellationToken cancellationToken = default)
@@ -86,6 +112,38 @@ public sealed class RedisCommandLock(RedisStateConnection connection) : ICommand
             held.Description,
             DateTimeOffset.FromUnixTimeMilliseconds(held.AcquiredAt),
             DateTimeOffset.FromUnixTimeMilliseconds(held.ExpiresAt));
+    }
+
+    /// <summary>
+    /// WAIT: blocks until the writes this connection made so far (the grant just made among them) reached
+    /// the required replicas, or the short timeout passed; returns how many did. StackExchange.Redis sends
+    /// it on the same connection as the script, right after it. 0 required: nothing to wait for.
+    /// </summary>
+    private async Task<long> WaitForReplicasAsync(int required, CancellationToken cancellationToken)
+    {
+        if (required == 0)
+        {
+            return 0;
+        }
+
+        var waitMs = (long)_connection.ReplicaAckTimeout.TotalMilliseconds;
+        var result = await _connection.RunAsync(db => db.ExecuteAsync("WAIT", required, waitMs), cancellationToken);
+        return (long)result;
+    }
+
+    /// <summary>The configured count, or by default 1 while the primary has a replica connected.</summary>
+    private int RequiredAcks(long connectedReplicas) => _connection.LockReplicaAcks ?? (connectedReplicas > 0 ? 1 : 0);
+
+    private async Task ReleaseQuietlyAsync(LockLease lease)
+    {
+        try
+        {
+            await ReleaseAsync(lease, CancellationToken.None);
+        }
+        catch (StateUnavailableException)
+        {
+            // Its TTL frees it.
+        }
     }
 
     private static void RequireLease(LockLease lease)

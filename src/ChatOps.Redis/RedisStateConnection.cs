@@ -42,6 +42,11 @@ public sealed partial class RedisStateConnection : IAsyncDisposable, IDisposable
         OperationTimeout = options.OperationTimeout;
         _configuration = BuildConfiguration(options);
         Endpoints = string.Join(", ", _configuration.EndPoints.Select(e => e.ToString()));
+        LockReplicaAcks = options.LockReplicaAcks;
+
+        // WAIT holds the shared connection until it returns, so it is kept short: a healthy replica
+        // acknowledges within milliseconds, and while none answers every lock request pays this much.
+        ReplicaAckTimeout = TimeSpan.FromTicks(Math.Min(options.OperationTimeout.Ticks / 4, TimeSpan.FromMilliseconds(250).Ticks));
     }
 
     /// <summary>The servers this connection talks to, for messages.</summary>
@@ -58,6 +63,12 @@ public sealed partial class RedisStateConnection : IAsyncDisposable, IDisposable
     internal TimeSpan MetricsTtl { get; }
 
     internal TimeSpan OperationTimeout { get; }
+
+    /// <summary>Replicas that must acknowledge a lock grant or renewal; null: 1 while one is connected (see <see cref="RedisStateOptions.LockReplicaAcks"/>).</summary>
+    internal int? LockReplicaAcks { get; }
+
+    /// <summary>How long a lock grant waits for its replica acknowledgements.</summary>
+    internal TimeSpan ReplicaAckTimeout { get; }
 
     /// <summary>
     /// Creates the multiplexer if it does not exist yet. Returns once connected or after one connect

@@ -11,6 +11,8 @@ public sealed class RedisStateOptions
     /// <summary>The configuration section these options come from.</summary>
     public const string Section = "ChatOps:Redis";
 
+    private const int MaxLockReplicaAcks = 16;
+
     /// <summary>
     /// <c>ChatOps:Redis:Configuration</c>: a StackExchange.Redis configuration string, e.g.
     /// <c>127.0.0.1:6379</c> or <c>redis.internal:6379,password=...,ssl=true</c>. Required.
@@ -35,6 +37,17 @@ public sealed class RedisStateOptions
     /// fails with "unreachable". Short, so a chat command fails fast instead of hanging.
     /// </summary>
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// <c>ChatOps:Redis:LockReplicaAcks</c>: how many replicas must hold a command lock (checked with
+    /// <c>WAIT</c>) before it is granted or renewed. Redis replicates asynchronously, so without this a lock
+    /// granted just before the primary dies can be missing on the promoted replica, and a second command
+    /// would run on the same server beside the first. Empty (the default): 1 whenever the primary has a
+    /// replica connected, none when it has none (a lone Redis, or the survivor of a failover, keeps
+    /// granting locks). A number: always that many; then no lock is granted while fewer replicas answer
+    /// (commands get "try again"), which also covers a failover to a replica whose link was down.
+    /// </summary>
+    public int? LockReplicaAcks { get; set; }
 
     /// <summary>Every problem with these settings, each naming its configuration key; empty when they are usable.</summary>
     public IReadOnlyList<string> Validate()
@@ -66,6 +79,11 @@ public sealed class RedisStateOptions
         else if (KeyPrefix.Any(char.IsControl) || KeyPrefix.Any(char.IsWhiteSpace))
         {
             failures.Add($"{Section}:KeyPrefix must not contain spaces or control characters, e.g. use \"chatops-staging:\"");
+        }
+
+        if (LockReplicaAcks is < 0 or > MaxLockReplicaAcks)
+        {
+            failures.Add($"{Section}:LockReplicaAcks must be between 0 and {MaxLockReplicaAcks} (or empty for: 1 while a replica is connected), not {LockReplicaAcks}");
         }
 
         RequireDuration(failures, nameof(MetricsTtl), MetricsTtl);

@@ -17,6 +17,12 @@ internal static class LockScripts
             .. ',"acquiredAt":' .. string.format('%d', acquiredAt)
             .. ',"expiresAt":' .. string.format('%d', expiresAt) .. '}'
         end
+        -- Replicas connected to this primary, for the caller's WAIT; 0 when INFO is not allowed here.
+        local function connectedReplicas()
+          local ok, info = pcall(redis.call, 'INFO', 'replication')
+          if not ok then return 0 end
+          return tonumber(string.match(info, 'connected_slaves:(%d+)') or '0')
+        end
         local time = redis.call('TIME')
         local seconds, micros = tonumber(time[1]), tonumber(time[2])
         local nowMs = seconds * 1000 + math.floor(micros / 1000)
@@ -24,7 +30,7 @@ internal static class LockScripts
         """;
 
     /// <summary>
-    /// KEYS: lock, fence. ARGV: owner, description, ttl ms. Returns {token, expiresAt ms} or 0 when held.
+    /// KEYS: lock, fence. ARGV: owner, description, ttl ms. Returns {token, expiresAt ms, connected replicas} or 0 when held.
     /// The token is the larger of the last token + 1 and the Redis clock in microseconds: strictly growing
     /// on one Redis, and still greater than every earlier token after Redis lost its data (a restart
     /// without persistence, a failover to a replica that lagged), which a plain INCR would restart at 1,
@@ -39,10 +45,10 @@ internal static class LockScripts
           return 0
         end
         redis.call('SET', KEYS[2], string.format('%d', token))
-        return {string.format('%d', token), string.format('%d', expiresAt)}
+        return {string.format('%d', token), string.format('%d', expiresAt), connectedReplicas()}
         """;
 
-    /// <summary>KEYS: lock. ARGV: owner, token, ttl ms. Returns 1 when renewed, 0 when the lease is not the holder.</summary>
+    /// <summary>KEYS: lock. ARGV: owner, token, ttl ms. Returns 1 + connected replicas when renewed, 0 when the lease is not the holder.</summary>
     public const string Renew = Helpers + """
         local value = redis.call('GET', KEYS[1])
         if not value then return 0 end
@@ -50,7 +56,7 @@ internal static class LockScripts
         if held.owner ~= ARGV[1] or held.token ~= tonumber(ARGV[2]) then return 0 end
         local ttl = tonumber(ARGV[3])
         redis.call('SET', KEYS[1], encode(held.owner, held.token, held.description, held.acquiredAt, nowMs + ttl), 'PX', ttl)
-        return 1
+        return 1 + connectedReplicas()
         """;
 
     /// <summary>KEYS: lock. ARGV: owner, token. Returns 1 when released, 0 when the lease is not the holder.</summary>

@@ -34,5 +34,9 @@ internal static class RedisFailures
         },
         exception);
 
+    public static StateUnavailableException NotReplicated(string what, int required, long acknowledged, TimeSpan waited) => new(
+        Unreachable + $"{what} reached {acknowledged} of the {required} replica(s) it needs within {waited.TotalMilliseconds:0} ms, "
+        + "so it was not granted (after a failover it could be lost and the command run twice)");
+
     public static StateUnavailableException Closed() => new(Unreachable + "the connection was closed (the service is shutting down)");
 }
