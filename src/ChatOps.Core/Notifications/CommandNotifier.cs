@@ -75,9 +75,10 @@ public sealed class CommandNotifier(IEnumerable<IChatClient> clients, ICommandSt
 
     private async Task UpdateAsync(ChatRef thread, string commandId, CommandState state, int? exitCode, TimeSpan? duration, string? error, CancellationToken cancellationToken)
     {
-        var command = await commands.GetAsync(commandId, cancellationToken);
+        var client = ClientFor(thread);
+        var command = client.ShowsCommandDetails ? await commands.GetAsync(commandId, cancellationToken) : null;
         var view = new CommandView(commandId, command?.ServerId ?? "?", command?.Text ?? "", command?.Requester.DisplayName ?? "?", state, exitCode, duration, error);
-        await ClientFor(thread).UpdateCommandAsync(thread, view, cancellationToken);
+        await client.UpdateCommandAsync(thread, view, cancellationToken);
     }
 
     // Throwing (rather than dropping) parks the event on the dead-letter topic with this reason.

@@ -42,6 +42,12 @@ public interface IChatClient
     Task PostReplyAsync(ChatRef thread, ChatReply reply, CancellationToken cancellationToken = default);
 
     Task UpdateCommandAsync(ChatRef thread, CommandView view, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// False when <see cref="UpdateCommandAsync"/> uses only the state, exit code, duration and error:
+    /// the notifier then skips reading the command (server, text, requester) from the store.
+    /// </summary>
+    bool ShowsCommandDetails => true;
 }
 
 public sealed class ChatDeliveryException(string platform, string errorCode, string message) : Exception(message)

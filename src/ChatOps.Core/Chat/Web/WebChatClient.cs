@@ -14,6 +14,9 @@ public sealed class WebChatClient(IChatThreadStore threads, TimeProvider time, T
 
     public string Platform => PlatformName;
 
+    // The thread keeps only a status word; the command's text and server are already in its messages.
+    public bool ShowsCommandDetails => false;
+
     public async Task PostReplyAsync(ChatRef thread, ChatReply reply, CancellationToken cancellationToken = default) =>
         await threads.AppendMessageAsync(ThreadId(thread), BotAuthor, reply.Text, time.GetUtcNow(), reply.DedupeKey, cancellationToken);
 
