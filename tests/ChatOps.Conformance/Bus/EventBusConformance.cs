@@ -526,6 +526,44 @@ public abstract class EventBusConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task No_more_than_MaxInFlightPerPartition_messages_of_a_partition_run_at_once()
+    {
+        const int bound = 3;
+        const int perKey = 10;
+        var topic = NewTopic();
+        var keys = KeysOnOnePartition(12);
+        var received = new EnvelopeCollector();
+        var running = 0;
+        var mostAtOnce = 0;
+        await SubscribeAsync(
+            topic,
+            NewGroup(),
+            async (envelope, ct) =>
+            {
+                InterlockedMax(ref mostAtOnce, Interlocked.Increment(ref running));
+                await RandomPauseAsync(ct);
+                received.Add(envelope);
+                Interlocked.Decrement(ref running);
+            },
+            new ConsumerOptions { MaxInFlightPerPartition = bound });
+
+        for (var seq = 0; seq < perKey; seq++)
+        {
+            foreach (var key in keys)
+            {
+                await Bus.PublishAsync(topic, Probe(key, seq));
+            }
+        }
+
+        await received.WaitForCountAsync(keys.Count * perKey, Patience);
+        Assert.InRange(Volatile.Read(ref mostAtOnce), 2, bound);
+        foreach (var byKey in received.Received.GroupBy(e => e.Key))
+        {
+            Assert.Equal(Enumerable.Range(0, perKey), byKey.Select(e => e.Read<BusProbe>().Seq));
+        }
+    }
+
+    [Fact]
     public async Task Subscribing_with_no_room_for_a_message_in_flight_is_refused()
     {
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>

@@ -301,7 +301,6 @@ internal sealed class PartitionWorker
                 _topic.TrimCommitted(_partition);
             }
 
-            member.ExitHandler();
             if (next is not null && (Owner != member || _restart || member.Token.IsCancellationRequested))
             {
                 // The partition is moving: the rest of this key waits for the next owner.
@@ -310,6 +309,7 @@ internal sealed class PartitionWorker
                 next = null;
             }
 
+            // Enter before exit: a leaving member must not look drained between two messages of a key.
             if (next is null)
             {
                 _running--;
@@ -318,6 +318,8 @@ internal sealed class PartitionWorker
             {
                 member.EnterHandler();
             }
+
+            member.ExitHandler();
         }
 
         if (outcome == Outcome.Abandoned && memberLeft)
