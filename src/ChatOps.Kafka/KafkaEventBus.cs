@@ -20,9 +20,11 @@ namespace ChatOps.Kafka;
 /// <see cref="Envelope.Key"/> and carry <see cref="KafkaHeaders"/>.
 /// </para>
 /// <para>
-/// Consuming: each assigned partition is handled by one worker, one message at a time in offset order
-/// (different partitions of a member run concurrently). Offsets are committed only for messages whose
-/// handler returned or that were parked on <c>{topic}.dlq</c>; every <see cref="KafkaBusOptions.CommitInterval"/>,
+/// Consuming: each assigned partition is handled by one worker, which runs messages of different keys
+/// concurrently (up to <see cref="ConsumerOptions.MaxInFlightPerPartition"/> held at once) and those of one
+/// key one after another in offset order (different partitions of a member run concurrently too). The
+/// committed offset is the first message not finished (handler returned, or parked on <c>{topic}.dlq</c>),
+/// so whatever was not finished is redelivered; commits happen every <see cref="KafkaBusOptions.CommitInterval"/>,
 /// on rebalance and on leaving. A record that is not an envelope is parked with the reason.
 /// </para>
 /// </summary>

@@ -1,6 +1,7 @@
 using ChatOps.Conformance.Bus;
 using ChatOps.Core.Ports;
 using ChatOps.Kafka.Tests.Support;
+using Confluent.Kafka;
 
 namespace ChatOps.Kafka.Tests;
 
@@ -13,4 +14,27 @@ public sealed class KafkaEventBusConformanceTests(MockClusterFixture fixture) : 
     protected override Task<IEventBus> CreateBusAsync() => Task.FromResult<IEventBus>(fixture.CreateBus());
 
     protected override string NewTopic() => fixture.NewTopic();
+
+    protected override IReadOnlyList<string> KeysOnOnePartition(int count) => KafkaKeyPartitioner.KeysOn(partition: 0, MockClusterFixture.Partitions, count);
+
+    [Fact]
+    public async Task The_keys_chosen_for_one_partition_land_on_one_partition()
+    {
+        var topic = fixture.NewTopic();
+        var keys = KeysOnOnePartition(8);
+        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = fixture.Cluster.BootstrapServers,
+            Partitioner = Partitioner.Murmur2Random,
+        }).SetLogHandler((_, _) => { }).Build();
+
+        var partitions = new List<int>();
+        foreach (var key in keys)
+        {
+            var delivered = await producer.ProduceAsync(topic, new Message<string, byte[]> { Key = key, Value = [1] });
+            partitions.Add(delivered.Partition.Value);
+        }
+
+        Assert.Equal(Enumerable.Repeat(0, keys.Count), partitions);
+    }
 }

@@ -92,6 +92,37 @@ public sealed class KafkaTracingAndLagTests(MockClusterFixture fixture) : IClass
         Assert.Equal(0, await LagSoonAsync(bus, topic, "lagging", lag => lag == 0));
     }
 
+    [Fact]
+    public async Task Consumer_lag_counts_from_the_first_unfinished_message_though_later_keys_of_its_partition_finished()
+    {
+        var topic = fixture.NewTopic();
+        await using var bus = fixture.CreateBus();
+        var keys = KafkaKeyPartitioner.KeysOn(partition: 0, MockClusterFixture.Partitions, count: 5);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stuckDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var others = new EnvelopeCollector();
+        await using var subscription = await bus.SubscribeAsync(topic, "lagging-behind-one", async (envelope, ct) =>
+        {
+            if (envelope.Key == keys[0])
+            {
+                await release.Task.WaitAsync(ct);
+                stuckDone.TrySetResult();
+                return;
+            }
+
+            others.Add(envelope);
+        });
+        foreach (var key in keys)
+            await bus.PublishAsync(topic, Envelope.Create("test.probed", key, new BusProbe(key, 0), DateTimeOffset.UtcNow));
+
+        await others.WaitForCountAsync(keys.Count - 1, Patience);
+        Assert.Equal(keys.Count, await LagSoonAsync(bus, topic, "lagging-behind-one", lag => lag == keys.Count));
+
+        release.TrySetResult();
+        await stuckDone.Task.WaitAsync(Patience);
+        Assert.Equal(0, await LagSoonAsync(bus, topic, "lagging-behind-one", lag => lag == 0));
+    }
+
     public void Dispose() => _listener.Dispose();
 
     // The lag is worked out on the member's poll thread about once a second; wait for it to get there.

@@ -13,9 +13,11 @@ public delegate Task EnvelopeHandler(Envelope envelope, CancellationToken cancel
 /// <item><see cref="PublishAsync"/> returns only once the bus has accepted the message (for Kafka: acknowledged by
 /// all in-sync replicas). When it cannot accept it, it throws <see cref="BusUnavailableException"/>:
 /// the caller tells the user "not accepted, try again". It never drops a message silently.</item>
-/// <item>Messages with the same key are delivered in publish order, one at a time, within a group.</item>
+/// <item>Messages with the same key are delivered in publish order, one at a time, within a group (a later one
+/// waits for the earlier one, its retries and its parking included). Messages with different keys may be
+/// handled concurrently, even within a partition, up to <see cref="ConsumerOptions.MaxInFlightPerPartition"/>.</item>
 /// <item>Within a group each message is handled by one member; every group sees every message.</item>
-/// <item>An offset is committed only after the handler returned. A member that dies or leaves before that
+/// <item>An offset is committed only after the handler returned, for it and every earlier message of its partition. A member that dies or leaves before that
 /// causes redelivery to another member: handlers must be idempotent by <see cref="Envelope.Id"/>.</item>
 /// <item>A handler that throws is retried with backoff up to <see cref="ConsumerOptions.MaxAttempts"/> times;
 /// then the message is parked on <c>{topic}.dlq</c> (see <see cref="Topics.DeadLetter"/>) with the error in
@@ -40,6 +42,13 @@ public sealed record ConsumerOptions
     public int MaxAttempts { get; init; } = 5;
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(50);
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How many messages of one partition a member holds at once (running, or waiting behind an earlier
+    /// message of the same key). Different keys run concurrently up to this bound; 1 handles a partition
+    /// strictly in offset order, one message at a time.
+    /// </summary>
+    public int MaxInFlightPerPartition { get; init; } = 64;
 }
 
 /// <summary>The payload of a message parked on a dead-letter topic.</summary>

@@ -15,9 +15,9 @@ namespace ChatOps.Embedded.Bus;
 /// append-only log per partition, consumer groups with committed offsets whose members share the
 /// partitions, at-least-once delivery with retries and a dead-letter topic.
 /// <para>
-/// Each partition of each group is handled by one worker, one message at a time, in offset order;
-/// a member owning several partitions may therefore see its handler called concurrently for
-/// different partitions (never for the same key).
+/// Each partition of each group is handled by one worker, which runs messages of different keys
+/// concurrently (up to <see cref="ConsumerOptions.MaxInFlightPerPartition"/>) and those of one key one
+/// after another in offset order; it commits up to the first message not finished yet.
 /// </para>
 /// <para>
 /// Nothing survives the process: this is the zero-setup default, not a durable log. Retention keeps

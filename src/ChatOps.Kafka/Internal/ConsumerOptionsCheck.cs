@@ -19,6 +19,14 @@ internal static class ConsumerOptionsCheck
                 $"Backoff must satisfy 0 <= {nameof(ConsumerOptions.InitialBackoff)} ({options.InitialBackoff}) <= {nameof(ConsumerOptions.MaxBackoff)} ({options.MaxBackoff}).");
         }
 
+        if (options.MaxInFlightPerPartition < 1)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options),
+                options.MaxInFlightPerPartition,
+                $"{nameof(ConsumerOptions.MaxInFlightPerPartition)} must be at least 1 (1 handles a partition one message at a time).");
+        }
+
         return options;
     }
 

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Threading.Channels;
 using ChatOps.Core.Events;
 using ChatOps.Core.Ports;
@@ -7,10 +8,11 @@ using Microsoft.Extensions.Logging;
 namespace ChatOps.Kafka.Internal;
 
 /// <summary>
-/// Handles one assigned partition for one member: takes the records the poll thread hands it, one at a
-/// time in offset order, runs the handler with retries, parks what keeps failing (or is not an envelope)
-/// on <c>{topic}.dlq</c>, and records how far it got for the poll thread to commit. Lives from the
-/// partition's assignment to its revocation.
+/// Handles one assigned partition for one member: takes the records the poll thread hands it in offset
+/// order, runs records of different keys concurrently (up to <see cref="ConsumerOptions.MaxInFlightPerPartition"/>
+/// held at once) and those of one key one after another, retries the handler, parks what keeps failing
+/// (or is not an envelope) on <c>{topic}.dlq</c>, and records how far everything is finished for the
+/// poll thread to commit. Lives from the partition's assignment to its revocation.
 /// </summary>
 internal sealed class PartitionWorker
 {
@@ -19,6 +21,20 @@ internal sealed class PartitionWorker
         Channel.CreateUnbounded<ConsumeResult<byte[], byte[]>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
     private readonly CancellationTokenSource _cancel;
+
+    // Cancelled when the worker stops taking records (and when it is cancelled): ends the waits for records and room.
+    private readonly CancellationTokenSource _stopTaking;
+
+    private readonly Lock _sync = new();
+
+    // Guarded by _sync: what is held, the last offset taken, and the wait of the taking loop for room.
+    private readonly InFlightWindow<ConsumeResult<byte[], byte[]>> _window = new();
+    private long _lastTaken = -1;
+    private TaskCompletionSource? _roomWaiter;
+
+    // Only the taking loop touches it.
+    private readonly List<Task> _runs = [];
+
     private int _buffered;
     private long _bufferedBytes;
     private long _finished = -1;
@@ -31,6 +47,7 @@ internal sealed class PartitionWorker
         _member = member;
         Partition = partition;
         _cancel = CancellationTokenSource.CreateLinkedTokenSource(member.LeavingToken);
+        _stopTaking = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token);
         Completion = Task.Run(RunAsync, CancellationToken.None);
     }
 
@@ -43,6 +60,7 @@ internal sealed class PartitionWorker
 
     public TopicPartition Partition { get; }
 
+    /// <summary>Completes once the worker took its last record and every handler call it started has returned.</summary>
     public Task Completion { get; }
 
     /// <summary>Fetching of this partition is paused because too much is buffered. Poll thread only.</summary>
@@ -78,7 +96,10 @@ internal sealed class PartitionWorker
         }
     }
 
-    /// <summary>The offset to commit (the next one to handle) when it moved since the last commit.</summary>
+    /// <summary>
+    /// The offset to commit (the first record not finished, or the one after the last taken when all are)
+    /// when it moved since the last commit.
+    /// </summary>
     public TopicPartitionOffset? Committable()
     {
         var finished = Volatile.Read(ref _finished);
@@ -87,14 +108,18 @@ internal sealed class PartitionWorker
 
     public void MarkCommitted(long offset) => _committed = Math.Max(_committed, offset);
 
-    /// <summary>Stops taking records; the one in hand runs on.</summary>
+    /// <summary>Stops taking records; the ones running run on (but the records waiting behind them do not start).</summary>
     public void BeginStop()
     {
         _stopping = true;
         _queue.Writer.TryComplete();
+        if (!_stopTaking.IsCancellationRequested)
+        {
+            _stopTaking.Cancel();
+        }
     }
 
-    /// <summary>Stops taking records and cancels the one in hand (it then stays uncommitted).</summary>
+    /// <summary>Stops taking records and cancels the ones running (they then stay uncommitted).</summary>
     public void Cancel()
     {
         BeginStop();
@@ -104,11 +129,12 @@ internal sealed class PartitionWorker
         }
     }
 
-    /// <summary>Releases the cancellation source once the worker has ended.</summary>
+    /// <summary>Releases the cancellation sources once the worker has ended.</summary>
     public void ReleaseIfEnded()
     {
         if (Completion.IsCompleted)
         {
+            _stopTaking.Dispose();
             _cancel.Dispose();
         }
     }
@@ -116,39 +142,121 @@ internal sealed class PartitionWorker
     private async Task RunAsync()
     {
         var token = _cancel.Token;
+        var taking = _stopTaking.Token;
+        var limit = _member.Options.MaxInFlightPerPartition;
         try
         {
             var reader = _queue.Reader;
-            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+            while (await reader.WaitToReadAsync(taking).ConfigureAwait(false))
             {
                 while (!_stopping && reader.TryRead(out var record))
                 {
                     Interlocked.Decrement(ref _buffered);
                     Interlocked.Add(ref _bufferedBytes, -Size(record));
-                    if (await ProcessAsync(record, token).ConfigureAwait(false) == Outcome.Abandoned)
+
+                    // A record not taken is not finished either: the commit stays below it.
+                    await WaitForRoomAsync(limit, taking).ConfigureAwait(false);
+                    InFlightWindow<ConsumeResult<byte[], byte[]>>.Slot? start;
+                    lock (_sync)
                     {
-                        return;
+                        _lastTaken = record.Offset.Value;
+                        start = _window.Admit(record.Offset.Value, KeyOf(record), record);
                     }
 
-                    Volatile.Write(ref _finished, record.Offset.Value + 1);
+                    if (start is not null)
+                    {
+                        _runs.RemoveAll(run => run.IsCompleted);
+                        _runs.Add(Task.Run(() => RunKeyAsync(start, token), CancellationToken.None));
+                    }
                 }
 
                 if (_stopping)
                 {
-                    return;
+                    break;
                 }
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch (OperationCanceledException) when (taking.IsCancellationRequested)
         {
-            // Revoked or leaving: what was not finished stays uncommitted for the next owner.
+            // Stopping, revoked or leaving: what was not finished stays uncommitted for the next owner.
         }
         catch (Exception ex)
         {
             // A bug here would stall the partition; say so loudly rather than stop in silence.
             _member.Bus.Logger.LogCritical(ex, "Consumer of group {Group} on {Partition} stopped", _member.Group, Partition);
         }
+
+        // Completion means no handler of this partition runs any more: the poll thread relies on it
+        // before it commits and lets another member take the partition.
+        await Task.WhenAll(_runs).ConfigureAwait(false);
     }
+
+    private async Task WaitForRoomAsync(int limit, CancellationToken taking)
+    {
+        while (true)
+        {
+            TaskCompletionSource waiter;
+            lock (_sync)
+            {
+                if (_window.Count < limit)
+                {
+                    return;
+                }
+
+                waiter = _roomWaiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            await waiter.Task.WaitAsync(taking).ConfigureAwait(false);
+        }
+    }
+
+    // Runs a key's records one after another while they are held, then returns.
+    private async Task RunKeyAsync(InFlightWindow<ConsumeResult<byte[], byte[]>>.Slot first, CancellationToken token)
+    {
+        try
+        {
+            for (var slot = first; slot is not null;)
+            {
+                var outcome = await ProcessAsync(slot.Item, token).ConfigureAwait(false);
+                slot = Finish(slot, outcome);
+            }
+        }
+        catch (Exception ex)
+        {
+            _member.Bus.Logger.LogCritical(ex, "Consumer of group {Group} on {Partition} failed handling a record", _member.Group, Partition);
+        }
+    }
+
+    // Records the outcome; returns the next record of the same key when it may run now.
+    private InFlightWindow<ConsumeResult<byte[], byte[]>>.Slot? Finish(InFlightWindow<ConsumeResult<byte[], byte[]>>.Slot slot, Outcome outcome)
+    {
+        lock (_sync)
+        {
+            if (outcome == Outcome.Abandoned)
+            {
+                // Only a cancelled worker abandons: nothing more is taken, and nothing past this is committed.
+                _window.Abandon(slot);
+                return null;
+            }
+
+            var next = _window.Complete(slot);
+            Volatile.Write(ref _finished, _window.FirstUnfinished ?? _lastTaken + 1);
+            _roomWaiter?.TrySetResult();
+            _roomWaiter = null;
+            if (next is not null && _stopping)
+            {
+                // Stopping lets what runs finish, but starts nothing: the rest stays for the next owner.
+                _window.Abandon(next);
+                return null;
+            }
+
+            return next;
+        }
+    }
+
+    // The producer writes the envelope's key as UTF-8; a record without one is ordered with the other keyless ones.
+    private static string KeyOf(ConsumeResult<byte[], byte[]> record) =>
+        record.Message.Key is { Length: > 0 } key ? Encoding.UTF8.GetString(key) : "";
 
     private async Task<Outcome> ProcessAsync(ConsumeResult<byte[], byte[]> record, CancellationToken token)
     {

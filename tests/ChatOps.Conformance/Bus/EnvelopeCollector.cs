@@ -52,6 +52,8 @@ public sealed class EnvelopeCollector
 
     public Task WaitForDistinctAsync(int count, TimeSpan timeout) => WaitAsync(() => _distinctIds.Count >= count, timeout, $"{count} distinct message(s)");
 
+    public Task WaitForIdAsync(string id, TimeSpan timeout) => WaitAsync(() => _distinctIds.Contains(id), timeout, $"message {id}");
+
     private async Task WaitAsync(Func<bool> condition, TimeSpan timeout, string what)
     {
         TaskCompletionSource done;

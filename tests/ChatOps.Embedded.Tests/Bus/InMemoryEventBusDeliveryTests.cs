@@ -211,6 +211,104 @@ public sealed class InMemoryEventBusDeliveryTests
     }
 
     [Fact]
+    public async Task Consumer_lag_counts_from_the_first_unfinished_message_though_later_keys_finished()
+    {
+        await using var bus = NewBus(partitions: 1);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stuckDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var others = new EnvelopeCollector();
+        await using var subscription = await bus.SubscribeAsync("orders", "router", async (e, ct) =>
+        {
+            if (e.Key == "web-1")
+            {
+                await release.Task.WaitAsync(ct);
+                stuckDone.TrySetResult();
+                return;
+            }
+
+            others.Add(e);
+        });
+        await bus.PublishAsync("orders", Probe("web-1", 0));
+        for (var k = 2; k < 6; k++)
+        {
+            await bus.PublishAsync("orders", Probe($"web-{k}", 0));
+        }
+
+        await others.WaitForCountAsync(4, Wait);
+        Assert.Equal(5, Lag(bus));
+
+        release.SetResult();
+        await stuckDone.Task.WaitAsync(Wait);
+        Assert.Equal(0, await LagSoonAsync(bus, lag => lag == 0));
+    }
+
+    [Fact]
+    public async Task Members_coming_and_going_while_keys_of_a_partition_run_concurrently_lose_and_repeat_nothing()
+    {
+        const int keys = 16;
+        const int perKey = 40;
+        await using var bus = NewBus(partitions: 2);
+        var completed = new EnvelopeCollector();
+        EnvelopeHandler handler = async (e, ct) =>
+        {
+            await Task.Delay(Random.Shared.Next(0, 2), ct); // a leaving member abandons what it has in hand
+            completed.Add(e);
+        };
+        var members = new List<IAsyncDisposable> { await bus.SubscribeAsync("orders", "router", handler) };
+        for (var seq = 0; seq < perKey; seq++)
+        {
+            for (var k = 0; k < keys; k++)
+            {
+                await bus.PublishAsync("orders", Probe($"server-{k}", seq));
+            }
+        }
+
+        const int total = keys * perKey;
+        for (var round = 1; round <= 8; round++)
+        {
+            await completed.WaitForCountAsync(round * total / 10, Wait);
+            if (round % 2 == 0)
+            {
+                await members[0].DisposeAsync();
+                members.RemoveAt(0);
+            }
+            else
+            {
+                members.Add(await bus.SubscribeAsync("orders", "router", handler));
+            }
+        }
+
+        await completed.WaitForCountAsync(total, Wait);
+        foreach (var member in members)
+        {
+            await member.DisposeAsync();
+        }
+
+        // In process, what finished is known: only the abandoned messages are handled again, never a finished one.
+        Assert.Equal(total, completed.Received.Count);
+        foreach (var byKey in completed.Received.GroupBy(e => e.Key))
+        {
+            Assert.Equal(Enumerable.Range(0, perKey), byKey.Select(e => e.Read<BusProbe>().Seq));
+        }
+    }
+
+    private static long Lag(InMemoryEventBus bus) => bus.ReadConsumerLag().Sum(l => l.Lag);
+
+    // The commit follows the handler's return by a moment: wait for the condition, not for a time.
+    private static async Task<long> LagSoonAsync(InMemoryEventBus bus, Func<long, bool> expected)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        var lag = Lag(bus);
+        while (!expected(lag) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
+            lag = Lag(bus);
+        }
+
+        return lag;
+    }
+
+    [Fact]
     public async Task Under_concurrent_publishers_and_members_coming_and_going_each_key_is_handled_once_in_order()
     {
         const int publishers = 4;

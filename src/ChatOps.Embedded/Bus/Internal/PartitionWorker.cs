@@ -6,8 +6,10 @@ namespace ChatOps.Embedded.Bus.Internal;
 
 /// <summary>
 /// Handles one partition for one group: the single place where that partition's messages are taken,
-/// handled (by whichever member owns the partition now), retried, parked and committed, one at a time
-/// and in offset order. Sleeps on a wake-up signal between messages; publish and rebalance wake it.
+/// handled (by whichever member owns the partition now), retried, parked and committed. Messages of
+/// different keys run concurrently, up to the owner's <see cref="Core.Ports.ConsumerOptions.MaxInFlightPerPartition"/>;
+/// a message waits for the earlier one of its key. The committed offset is the first message not
+/// finished. Sleeps on a wake-up signal; publish, rebalance and finished messages wake it.
 /// </summary>
 internal sealed class PartitionWorker
 {
@@ -20,7 +22,20 @@ internal sealed class PartitionWorker
     private readonly Channel<bool> _wakeups = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
+    // Guarded by the topic's lock, like the offsets.
+    private readonly InFlightWindow<Envelope> _window = new();
+
+    // Only the worker loop touches it.
+    private readonly List<Task> _runs = [];
+
     private long _droppedHere;
+
+    // Guarded by the topic's lock: the next offset to take, the member the messages in hand belong to,
+    // how many of them run now, and whether the unfinished ones must start again (for a new owner).
+    private long _nextToTake;
+    private Subscription? _handlingFor;
+    private int _running;
+    private bool _restart;
 
     public PartitionWorker(InMemoryEventBus bus, TopicState topic, ConsumerGroup group, int partition, long startOffset)
     {
@@ -29,6 +44,7 @@ internal sealed class PartitionWorker
         _group = group;
         _partition = partition;
         NextOffset = startOffset;
+        _nextToTake = startOffset;
     }
 
     private enum Outcome
@@ -38,7 +54,10 @@ internal sealed class PartitionWorker
         Abandoned,
     }
 
-    /// <summary>The committed offset: the next message this group handles here. Guarded by the topic's lock.</summary>
+    /// <summary>
+    /// The committed offset: every message below it is finished (handled or parked); it is the first the
+    /// group handles again after a rebalance. Guarded by the topic's lock.
+    /// </summary>
     public long NextOffset { get; private set; }
 
     /// <summary>The member handling this partition now, if any. Guarded by the topic's lock.</summary>
@@ -61,6 +80,7 @@ internal sealed class PartitionWorker
         }
 
         NextOffset = offset + 1;
+        _nextToTake = Math.Max(_nextToTake, NextOffset);
         _droppedHere++;
         if (_droppedHere == 1 || _droppedHere % 1000 == 0)
         {
@@ -80,15 +100,23 @@ internal sealed class PartitionWorker
         var shutdown = _bus.ShutdownToken;
         try
         {
-            while (true)
+            try
             {
-                while (!shutdown.IsCancellationRequested && TryTake(out var member, out var envelope, out var offset))
+                while (true)
                 {
-                    var outcome = await DeliverAsync(member, envelope, offset);
-                    Finish(member, envelope, offset, outcome);
-                }
+                    _runs.RemoveAll(run => run.IsCompleted);
+                    foreach (var (member, first) in TakeAvailable(shutdown))
+                    {
+                        _runs.Add(Task.Run(() => RunKeyAsync(member, first), CancellationToken.None));
+                    }
 
-                await _wakeups.Reader.ReadAsync(shutdown);
+                    await _wakeups.Reader.ReadAsync(shutdown);
+                }
+            }
+            finally
+            {
+                // Handlers see the shutdown through their token; the bus waits for them through this task.
+                await Task.WhenAll(_runs);
             }
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
@@ -103,26 +131,73 @@ internal sealed class PartitionWorker
         }
     }
 
-    private bool TryTake(out Subscription member, out Envelope envelope, out long offset)
+    // Fills the window from the log up to the owner's bound; returns the messages that may start now.
+    private List<(Subscription Member, InFlightWindow<Envelope>.Slot First)> TakeAvailable(CancellationToken shutdown)
     {
+        var starts = new List<(Subscription, InFlightWindow<Envelope>.Slot)>();
         lock (_topic.Sync)
         {
-            offset = NextOffset;
-            member = Owner!;
-            if (member is null)
+            var owner = Owner;
+            if (_handlingFor is not null && (_handlingFor != owner || _restart))
             {
-                envelope = null!;
-                return false;
+                // The partition moved, or a message was given up: what runs finishes first (a partition is
+                // never handled by two members at once), then the owner gets every unfinished message again.
+                _restart = true;
+                if (_running > 0 || owner is null || shutdown.IsCancellationRequested)
+                {
+                    return starts;
+                }
+
+                _restart = false;
+                _handlingFor = owner;
+                foreach (var slot in _window.Restart())
+                {
+                    Start(owner, slot);
+                }
             }
 
-            if (!_topic.Logs[_partition].TryRead(offset, out envelope))
+            if (owner is null || shutdown.IsCancellationRequested)
             {
-                return false;
+                return starts;
             }
 
+            var log = _topic.Logs[_partition];
+            while (_window.Count < owner.Options.MaxInFlightPerPartition && log.TryRead(_nextToTake, out var envelope))
+            {
+                _handlingFor = owner;
+                if (_window.Admit(_nextToTake++, envelope.Key, envelope) is { } slot)
+                {
+                    Start(owner, slot);
+                }
+            }
+        }
+
+        return starts;
+
+        void Start(Subscription owner, InFlightWindow<Envelope>.Slot slot)
+        {
             // The owner is never a leaving member: leaving removes it from ownership under this same lock.
-            member.EnterHandler();
-            return true;
+            owner.EnterHandler();
+            _running++;
+            starts.Add((owner, slot));
+        }
+    }
+
+    // Runs a key's messages one after another while they are in the window, then returns.
+    private async Task RunKeyAsync(Subscription member, InFlightWindow<Envelope>.Slot first)
+    {
+        try
+        {
+            for (var slot = first; slot is not null;)
+            {
+                var outcome = await DeliverAsync(member, slot.Item, slot.Offset);
+                slot = Finish(member, slot, outcome);
+                Wake();
+            }
+        }
+        catch (Exception ex)
+        {
+            _bus.Logger.LogCritical(ex, "Consumer of {Topic} partition {Partition} for group {Group} failed handling a message", _topic.Name, _partition, _group.Name);
         }
     }
 
@@ -204,17 +279,44 @@ internal sealed class PartitionWorker
         }
     }
 
-    private void Finish(Subscription member, Envelope envelope, long offset, Outcome outcome)
+    // Records the outcome; returns the next message of the same key when it may run now (for the same member).
+    private InFlightWindow<Envelope>.Slot? Finish(Subscription member, InFlightWindow<Envelope>.Slot slot, Outcome outcome)
     {
         // Read before ExitHandler: once drained, the leaving member disposes its token source.
         var memberLeft = member.Token.IsCancellationRequested;
+        InFlightWindow<Envelope>.Slot? next = null;
         lock (_topic.Sync)
         {
-            if (outcome != Outcome.Abandoned)
+            if (outcome == Outcome.Abandoned)
             {
+                _window.Abandon(slot);
+                _restart = true;
+            }
+            else
+            {
+                next = _window.Complete(slot);
+
                 // Max: retention may already have moved past a message that was in hand.
-                NextOffset = Math.Max(NextOffset, offset + 1);
+                NextOffset = Math.Max(NextOffset, _window.FirstUnfinished ?? _nextToTake);
                 _topic.TrimCommitted(_partition);
+            }
+
+            if (next is not null && (Owner != member || _restart || member.Token.IsCancellationRequested))
+            {
+                // The partition is moving: the rest of this key waits for the next owner.
+                _window.Abandon(next);
+                _restart = true;
+                next = null;
+            }
+
+            // Enter before exit: a leaving member must not look drained between two messages of a key.
+            if (next is null)
+            {
+                _running--;
+            }
+            else
+            {
+                member.EnterHandler();
             }
 
             member.ExitHandler();
@@ -225,10 +327,12 @@ internal sealed class PartitionWorker
             _bus.Logger.LogInformation(
                 "{Member} left while handling message {MessageId} at {Topic}/{Partition}@{Offset}; it will be redelivered",
                 member.Id,
-                envelope.Id,
+                slot.Item.Id,
                 _topic.Name,
                 _partition,
-                offset);
+                slot.Offset);
         }
+
+        return next;
     }
 }
