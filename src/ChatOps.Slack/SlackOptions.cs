@@ -53,7 +53,8 @@ public sealed class SlackOptions
     /// <summary>
     /// Thread roots that may skip the pace in a burst (Slack allows short bursts above one message per
     /// second): a root holds up its request's acknowledgement, so the first few go at once; the
-    /// allowance refills at one root per <see cref="ChannelInterval"/>. 0 paces roots like everything else.
+    /// burst is paid back by the pace (one message per <see cref="ChannelInterval"/> over time, roots
+    /// included) before another is allowed. 0 paces roots like everything else.
     /// </summary>
     public int RootBurst { get; set; } = 3;
 

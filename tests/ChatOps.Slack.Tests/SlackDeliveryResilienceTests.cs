@@ -219,6 +219,38 @@ public sealed class SlackDeliveryResilienceTests : IDisposable
         Assert.Equal(["reply", "root 1", "root 2", "root 3", "later reply"], _slack.Delivered("chat.postMessage").Select(c => c.Text));
     }
 
+    [Fact]
+    public async Task A_steady_stream_of_thread_roots_bursts_once_then_keeps_the_channel_pace()
+    {
+        // Regression: the root allowance refilled by time alone on top of the pace, so a stream of roots went out at 2 a second.
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        _slack.Clock = clock;
+        var (_, outbox) = Client(clock, o =>
+        {
+            o.ChannelInterval = TimeSpan.FromSeconds(1);
+            o.RootBurst = 3;
+            o.RequestTimeout = TimeSpan.FromMinutes(17);
+        });
+
+        var roots = Enumerable.Range(1, 20).Select(i => outbox.Enqueue(Outbound.Post("C0CHAN00A", null, new SlackMessage($"root {i}")), first: true)).ToList();
+        var all = Task.WhenAll(roots);
+        while (!all.IsCompleted)
+        {
+            var (pending, changed) = clock.Snapshot();
+            var waits = pending.Where(t => t.Length != TimeSpan.FromMinutes(17)).ToList();
+            if (waits.Count > 0) clock.AdvanceTo(waits.Min(t => t.DueAt));
+            else await Task.WhenAny(all, changed).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        await all;
+        var sent = _slack.Delivered("chat.postMessage").Select(c => c.At).ToList();
+        Assert.Equal(20, sent.Count);
+        // Four at once (the first and a burst of three), then one a second: the 20th goes 16 s after the first.
+        Assert.Equal(4, sent.Count(at => at == sent[0]));
+        Assert.Equal(TimeSpan.FromSeconds(16), sent[^1] - sent[0]);
+        Assert.All(sent.Skip(4).Zip(sent.Skip(5)), pair => Assert.Equal(TimeSpan.FromSeconds(1), pair.Second - pair.First));
+    }
+
     private static int Occurrences(string text, string piece)
     {
         var count = 0;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
+using ChatOps.Core.Alerts;
 using ChatOps.Core.Approvals;
 using ChatOps.Core.Events;
 using ChatOps.Core.Metrics;
@@ -14,8 +15,9 @@ public sealed record LiveMessage(string Event, string Data);
 
 /// <summary>
 /// Feeds the page's live view (<c>/api/live</c>): this web node reads agent connections and
-/// disconnections (events-topic), metrics (metrics-topic) and command and approval steps
-/// (commands-topic) in a consumer group of its own, and pushes a small JSON message to every page
+/// disconnections (events-topic), metrics (metrics-topic), command and approval steps
+/// (commands-topic) and alert lifecycle steps (alerts-topic: fired, acknowledged, resolved,
+/// escalated, silenced) in a consumer group of its own, and pushes a small JSON message to every page
 /// connected to it. Nothing is polled. Events older than the node's start are skipped (a new group
 /// on Kafka starts at the earliest retained message). A page may watch only some servers: messages
 /// about servers no page here watches are dropped before any work is done on them (metrics are most
@@ -36,7 +38,7 @@ public sealed partial class LiveFeed(IEventBus bus, TimeProvider time, ILogger<L
     {
         _startedAt = time.GetUtcNow() - TimeSpan.FromSeconds(5);
         var group = "web-live-" + Secrets.NewShortId(10);
-        foreach (var topic in new[] { Topics.Events, Topics.Metrics, Topics.Commands })
+        foreach (var topic in new[] { Topics.Events, Topics.Metrics, Topics.Commands, Topics.Alerts })
             _subscriptions.Add(await bus.SubscribeAsync(topic, group, HandleAsync, new ConsumerOptions { MaxAttempts = 1 }, cancellationToken));
     }
 
@@ -85,8 +87,21 @@ public sealed partial class LiveFeed(IEventBus bus, TimeProvider time, ILogger<L
         // Metrics and commands are keyed by server id; agent events by the server id too (events-topic's entity).
         EventTypes.MetricsReported or EventTypes.AgentConnected or EventTypes.AgentDisconnected => envelope.Key,
         EventTypes.CommandDispatched or EventTypes.CommandStarted or EventTypes.CommandCompleted or EventTypes.CommandFailed or EventTypes.CommandWaiting => envelope.Key,
+        // Alerts are keyed by fingerprint; their server is in the payload (few messages, so reading it is cheap).
+        // One that names no server reaches only pages watching every server, never a narrowed page.
+        AlertEventTypes.Fired or AlertEventTypes.Acknowledged or AlertEventTypes.Resolved or AlertEventTypes.Escalated or AlertEventTypes.Silenced =>
+            AlertServerOf(envelope) ?? UnknownServer,
         _ => null,
     };
+
+    // Not a valid server id (see LiveEndpoint), so no narrowed page ever watches it.
+    private const string UnknownServer = "?";
+
+    private static string? AlertServerOf(Envelope envelope) =>
+        envelope.Payload.ValueKind == JsonValueKind.Object && envelope.Payload.TryGetProperty("alert", out var alert) && alert.ValueKind == JsonValueKind.Object
+        && alert.TryGetProperty("serverId", out var server) && server.ValueKind == JsonValueKind.String
+            ? server.GetString()
+            : null;
 
     private static LiveMessage? ToMessage(Envelope envelope) => envelope.Type switch
     {
@@ -100,8 +115,28 @@ public sealed partial class LiveFeed(IEventBus bus, TimeProvider time, ILogger<L
             Json("command", new { type = envelope.Type, commandId = envelope.Payload.GetProperty("commandId").GetString(), serverId = envelope.Key }),
         ApprovalEventTypes.Requested or ApprovalEventTypes.Decided =>
             Json("approval", new { type = envelope.Type, approvalId = envelope.Payload.GetProperty("approvalId").GetString() }),
+        AlertEventTypes.Fired or AlertEventTypes.Acknowledged or AlertEventTypes.Resolved or AlertEventTypes.Escalated or AlertEventTypes.Silenced =>
+            AlertMessage(envelope),
         _ => null,
     };
+
+    /// <summary>The step and the alert's state after it; the page fetches the card from <c>/api/alerts/{id}</c> if it wants more.</summary>
+    private static LiveMessage AlertMessage(Envelope envelope)
+    {
+        var alert = envelope.Payload.GetProperty("alert").Deserialize<AlertRecord>(ChatOpsJson.Options)
+            ?? throw new JsonException("the alert event carries no alert");
+        return Json("alert", new
+        {
+            type = envelope.Type,
+            alertId = alert.Id,
+            rule = alert.RuleName,
+            serverId = alert.ServerId,
+            severity = alert.Severity.ToString().ToLowerInvariant(),
+            state = alert.State.ToString().ToLowerInvariant(),
+            value = alert.Value,
+            at = envelope.OccurredAt,
+        });
+    }
 
     private static LiveMessage Json(string name, object? data) => new(name, JsonSerializer.Serialize(data, ChatOpsJson.Options));
 

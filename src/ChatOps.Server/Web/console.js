@@ -170,6 +170,19 @@
       if (currentView === "approvals") debounce("approvals", loadApprovals);
       onCommandEvent(null);
     });
+    live.addEventListener("alert", (e) => showAlertActivity(JSON.parse(e.data)));
+  }
+
+  // Newest first, the last few only: a burst of alerts must not grow the page without bound.
+  const MAX_ALERT_ACTIVITY = 20;
+  let alertActivitySeen = false;
+  function showAlertActivity(update) {
+    const list = $("alert-activity");
+    if (!alertActivitySeen) { clear(list); alertActivitySeen = true; }
+    const step = String(update.type || "").replace(/^alert\./, "");
+    list.insertBefore(el("li", { dataset: { alertId: update.alertId } },
+      when(update.at) + " · ", el("code", {}, update.alertId), " " + step + " · " + update.severity + " · " + update.rule + " on " + update.serverId), list.firstChild);
+    while (list.childNodes.length > MAX_ALERT_ACTIVITY) list.removeChild(list.lastChild);
   }
 
   // Loads can overlap (a filter submitted while the view's first load is still out): only the latest renders.

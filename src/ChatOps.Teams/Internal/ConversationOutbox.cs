@@ -8,7 +8,8 @@ using Microsoft.Extensions.Logging;
 namespace ChatOps.Teams.Internal;
 
 /// <summary>
-/// One queue and one sender per conversation: messages go out in order, paced under Teams' limits,
+/// One queue and one sender per conversation: messages go out in order, paced under Teams' limits
+/// (each conversation's, and the app's across all of them, see <see cref="AppSendPacer"/>),
 /// each retried by the connector client until delivered (a burst or a run of 429s loses nothing).
 /// Output waiting in a queue is merged into one message per command, and queued card updates
 /// collapse into one PUT of the latest state. A conversation's sender retires after a quiet while.
@@ -23,6 +24,7 @@ internal sealed partial class ConversationOutbox(
     private static readonly TimeSpan IdleLifetime = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan DrainOnStop = TimeSpan.FromSeconds(5);
 
+    private readonly AppSendPacer _appPacer = new(time);
     private readonly Lock _sync = new();
     private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
@@ -256,8 +258,31 @@ internal sealed partial class ConversationOutbox(
             await pause.ForAsync(wait, PauseReason.Pacing, _stopping.Token);
         }
 
-        lane.Pacer.RecordSend();
-        return await send(_stopping.Token);
+        // Then the app-wide limit, once this conversation may send: the slot reserved is the moment it goes.
+        // A retry inside the call (429, 412, 5xx) takes a slot of its own before it goes.
+        await AppSlotAsync(_stopping.Token);
+        ResilientHttp.BeforeRetry.Value = AppSlotAsync;
+        try
+        {
+            return await send(_stopping.Token);
+        }
+        finally
+        {
+            // Counted once it is over: a retried call reached Teams at its last attempt, maybe seconds later,
+            // and the conversation's next sends are paced from then. (Counted at the start, a retried post
+            // plus the next 7 went within one second: found by the 1,000-alert burst test.)
+            lane.Pacer.RecordSend();
+        }
+    }
+
+    private async Task AppSlotAsync(CancellationToken cancellationToken)
+    {
+        var slot = _appPacer.Reserve();
+        if (slot > TimeSpan.Zero)
+        {
+            LogPacing("(all conversations)", slot.TotalMilliseconds);
+            await pause.ForAsync(slot, PauseReason.Pacing, cancellationToken);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Teams {Kind} to conversation {ConversationId} could not be delivered: {Reason}")]

@@ -19,6 +19,9 @@ internal sealed partial class ResilientHttp(HttpClient http, TeamsOptions option
         [HttpStatusCode.TooManyRequests, HttpStatusCode.PreconditionFailed, HttpStatusCode.BadGateway, HttpStatusCode.ServiceUnavailable, HttpStatusCode.GatewayTimeout];
 
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(5);
+
+    /// <summary>When set by the caller, awaited before each retry (the conversation queue takes an app-wide send slot).</summary>
+    internal static readonly AsyncLocal<Func<CancellationToken, Task>?> BeforeRetry = new();
     private const int MaxErrorText = 300;
 
     /// <summary>Sends the request <paramref name="build"/> makes (a new one per attempt); returns the success body.</summary>
@@ -68,6 +71,7 @@ internal sealed partial class ResilientHttp(HttpClient http, TeamsOptions option
             LogRetrying(operation, failure, attempt, delay.TotalMilliseconds);
             if (throttled) metrics?.RateLimitWait(delay);
             await pause.ForAsync(delay, PauseReason.Retry, cancellationToken);
+            if (BeforeRetry.Value is { } before) await before(cancellationToken);
         }
     }
 

@@ -14,6 +14,8 @@ namespace ChatOps.Benchmarks.Scenarios;
 /// Scenario 6: from a breaching metric sample entering the system (an agent's metrics frame sent to the real
 /// chatops gateway, embedded default) to the alert's post in the web channel, for a rule with for: 0s. The post's
 /// time is the web channel's own timestamp on the thread's root message (same machine clock as the sender's).
+/// The run waits on the gateway's own <c>alert</c> events on <c>/api/live</c> to know when each alert has fired,
+/// then reads the stored post times once (no polling of the alert list).
 /// Baseline in the same run: an in-process bus publish → consume round trip. Target: p99 <= 500 ms.
 /// </summary>
 public static class AlertLatencyScenario
@@ -69,6 +71,9 @@ public static class AlertLatencyScenario
                 }
 
                 await Task.Delay(TimeSpan.FromSeconds(1));
+                var counted = probes.Skip(warmUp).Select(p => p.ServerId).ToHashSet(StringComparer.Ordinal);
+                // Subscribed before the first counted breach, so no fired event can be missed.
+                await using var fired = await FiredAlerts.WatchAsync(gateway, counted);
                 var sentAt = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
                 foreach (var (serverId, agent) in probes.Skip(warmUp))
                 {
@@ -78,7 +83,7 @@ public static class AlertLatencyScenario
                     await Task.Delay(Spacing);
                 }
 
-                var latencies = await PostLatenciesAsync(gateway, sentAt);
+                var latencies = await PostLatenciesAsync(gateway, sentAt, fired);
                 Console.WriteLine(Line(baseline));
                 Console.WriteLine(Line(latencies));
                 Report.Ratio("alert p50 vs bus round trip p50", latencies.Percentile(50), baseline.Percentile(50));
@@ -103,27 +108,20 @@ public static class AlertLatencyScenario
 
     private static IReadOnlyList<MetricSample> Cpu(double value) => [new("cpu_usage_percent", new Dictionary<string, string>(), value)];
 
-    /// <summary>Waits for every alert to be posted, then reads each post's time from its web thread.</summary>
-    private static async Task<Latencies> PostLatenciesAsync(GatewayProcess gateway, Dictionary<string, DateTimeOffset> sentAt)
+    /// <summary>Waits for every alert's fired event on the live feed, then reads each post's time from its web thread.</summary>
+    private static async Task<Latencies> PostLatenciesAsync(GatewayProcess gateway, Dictionary<string, DateTimeOffset> sentAt, FiredAlerts fired)
     {
-        var deadline = Stopwatch.GetTimestamp() + 60 * Stopwatch.Frequency;
+        var alertIds = await fired.AllAsync(TimeSpan.FromSeconds(60));
         var posted = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        while (posted.Count < sentAt.Count && Stopwatch.GetTimestamp() < deadline)
+        foreach (var (serverId, alertId) in alertIds)
         {
-            foreach (var alert in (await gateway.Http.GetFromJsonAsync<JsonElement>("/api/alerts")).EnumerateArray())
+            // The notifier posts in parallel with the live feed (two consumer groups of one event), so a post
+            // can trail its fired event by a moment: only then is the thread read again, briefly.
+            for (var attempt = 0; attempt < 100 && !posted.ContainsKey(serverId); attempt++)
             {
-                var serverId = alert.GetProperty("serverId").GetString()!;
-                if (posted.ContainsKey(serverId) || !sentAt.ContainsKey(serverId)) continue;
-                var detail = await gateway.Http.GetFromJsonAsync<JsonElement>($"/api/alerts/{alert.GetProperty("id").GetString()}");
-                foreach (var thread in detail.GetProperty("threads").EnumerateArray())
-                {
-                    if (thread.GetProperty("platform").GetString() != "web") continue;
-                    var first = thread.GetProperty("messages").EnumerateArray().FirstOrDefault();
-                    if (first.ValueKind == JsonValueKind.Object) posted[serverId] = first.GetProperty("at").GetDateTimeOffset();
-                }
+                if (await RootPostAtAsync(gateway, alertId) is { } at) posted[serverId] = at;
+                else await Task.Delay(10);
             }
-
-            if (posted.Count < sentAt.Count) await Task.Delay(200);
         }
 
         var latencies = new Latencies("alert: metrics frame -> web channel post");
@@ -131,6 +129,111 @@ public static class AlertLatencyScenario
         var slowest = posted.Select(p => (Order: sentAt.Keys.ToList().IndexOf(p.Key), Ms: (p.Value - sentAt[p.Key]).TotalMilliseconds)).OrderByDescending(p => p.Ms).Take(5);
         Console.WriteLine("slowest five (alert number in sending order: ms): " + string.Join(", ", slowest.Select(s => string.Create(CultureInfo.InvariantCulture, $"#{s.Order + 1}: {s.Ms:0}"))));
         return latencies;
+    }
+
+    /// <summary>When the web channel stored the alert's root message, or null while it has none.</summary>
+    private static async Task<DateTimeOffset?> RootPostAtAsync(GatewayProcess gateway, string alertId)
+    {
+        var detail = await gateway.Http.GetFromJsonAsync<JsonElement>($"/api/alerts/{alertId}");
+        foreach (var thread in detail.GetProperty("threads").EnumerateArray())
+        {
+            if (thread.GetProperty("platform").GetString() != "web") continue;
+            var first = thread.GetProperty("messages").EnumerateArray().FirstOrDefault();
+            if (first.ValueKind == JsonValueKind.Object) return first.GetProperty("at").GetDateTimeOffset();
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The gateway's <c>/api/live</c> stream, read in the background: the id of each alert fired on one of the
+    /// watched servers, complete once every one of them has fired.
+    /// </summary>
+    private sealed class FiredAlerts : IAsyncDisposable
+    {
+        private readonly HttpClient _http;
+        private readonly HashSet<string> _servers;
+        private readonly Dictionary<string, string> _alertIds = new(StringComparer.Ordinal);
+        private readonly TaskCompletionSource _all = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly CancellationTokenSource _stop = new();
+        private Task _reading = Task.CompletedTask;
+
+        private FiredAlerts(HttpClient http, HashSet<string> servers)
+        {
+            _http = http;
+            _servers = servers;
+        }
+
+        public static async Task<FiredAlerts> WatchAsync(GatewayProcess gateway, HashSet<string> servers)
+        {
+            // Its own client: a stream stays open longer than any request timeout.
+            var http = new HttpClient { BaseAddress = gateway.Http.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+            http.DefaultRequestHeaders.Authorization = gateway.Http.DefaultRequestHeaders.Authorization;
+            var watcher = new FiredAlerts(http, servers);
+            var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/live"), HttpCompletionOption.ResponseHeadersRead);
+            response.EnsureSuccessStatusCode();
+            var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            // The page is joined once the first line is written.
+            if (await reader.ReadLineAsync() != "retry: 3000") throw new InvalidOperationException("/api/live did not start like a live stream");
+            watcher._reading = watcher.ReadAsync(response, reader);
+            return watcher;
+        }
+
+        /// <summary>Server id → alert id, once every watched server's alert fired; throws after <paramref name="timeout"/>.</summary>
+        public async Task<IReadOnlyDictionary<string, string>> AllAsync(TimeSpan timeout)
+        {
+            try
+            {
+                await _all.Task.WaitAsync(timeout);
+            }
+            catch (TimeoutException)
+            {
+                // Report what did fire: the missing ones count as never posted.
+            }
+
+            lock (_alertIds) return new Dictionary<string, string>(_alertIds, StringComparer.Ordinal);
+        }
+
+        private async Task ReadAsync(HttpResponseMessage response, StreamReader reader)
+        {
+            using (response)
+            using (reader)
+            {
+                string? eventName = null;
+                try
+                {
+                    while (await reader.ReadLineAsync(_stop.Token) is { } line)
+                    {
+                        if (line.StartsWith("event: ", StringComparison.Ordinal)) eventName = line["event: ".Length..];
+                        else if (eventName == "alert" && line.StartsWith("data: ", StringComparison.Ordinal)) OnAlert(JsonDocument.Parse(line["data: ".Length..]).RootElement);
+                    }
+                }
+                catch (Exception ex) when (_stop.IsCancellationRequested || ex is IOException or HttpRequestException)
+                {
+                    // Disposed, or the gateway went away: what arrived so far is what AllAsync reports.
+                }
+            }
+        }
+
+        private void OnAlert(JsonElement update)
+        {
+            if (update.GetProperty("type").GetString() != "alert.fired") return;
+            var serverId = update.GetProperty("serverId").GetString()!;
+            if (!_servers.Contains(serverId)) return;
+            lock (_alertIds)
+            {
+                _alertIds.TryAdd(serverId, update.GetProperty("alertId").GetString()!);
+                if (_alertIds.Count == _servers.Count) _all.TrySetResult();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _reading;
+            _stop.Dispose();
+            _http.Dispose();
+        }
     }
 
     /// <summary>The in-process bus: publish one metrics envelope, time until a subscriber of another group has it.</summary>

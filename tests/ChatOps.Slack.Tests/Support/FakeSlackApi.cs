@@ -13,6 +13,15 @@ namespace ChatOps.Slack.Tests.Support;
 /// <summary>One request Slack's fake received: the Web API method (or <c>response</c>) and its JSON body.</summary>
 public sealed record SlackCall(string Method, JsonElement Body, string? Authorization, int Status, bool Faulted = false)
 {
+    /// <summary>When it arrived, on <see cref="FakeSlackApi.Clock"/> (default without one).</summary>
+    public DateTimeOffset At { get; init; }
+
+    /// <summary>The <c>ts</c> a delivered chat.postMessage was answered with.</summary>
+    public string? AnsweredTs { get; init; }
+
+    /// <summary>The Retry-After a faulted answer carried.</summary>
+    public string? RetryAfter { get; init; }
+
     public string? Get(string property) => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
     public string Text => Get("text") ?? "";
     public string? ThreadTs => Get("thread_ts");
@@ -69,6 +78,9 @@ public sealed class FakeSlackApi : IDisposable
 
     public string? SocketUrl { get; set; }
 
+    /// <summary>The clock calls are stamped with (<see cref="SlackCall.At"/>); null leaves them unstamped.</summary>
+    public TimeProvider? Clock { get; set; }
+
     public IReadOnlyList<SlackCall> Delivered(string method) => Calls.Snapshot.Where(c => c.Method == method && c.Delivered).ToList();
 
     /// <summary>Delivered thread roots: posts that are not replies in a thread.</summary>
@@ -93,16 +105,26 @@ public sealed class FakeSlackApi : IDisposable
         var method = path.StartsWith("/api/", StringComparison.Ordinal) ? path["/api/".Length..] : "response";
         var body = ParseBody(request.Body);
         request.Headers!.TryGetValue("Authorization", out var authorization);
-        var probe = new SlackCall(method, body, authorization?.FirstOrDefault(), 200);
+        var probe = new SlackCall(method, body, authorization?.FirstOrDefault(), 200) { At = Clock?.GetUtcNow() ?? default };
         if (Fault?.Invoke(probe) is { } fault)
         {
-            Calls.Add(probe with { Status = fault.Status, Faulted = true });
+            Calls.Add(probe with { Status = fault.Status, Faulted = true, RetryAfter = fault.RetryAfter });
             return Reply(fault.Status, fault.Body, fault.RetryAfter);
         }
 
-        Calls.Add(probe);
-        if (Hold?.Invoke(probe) is { } hold) await hold;
-        var ts = NextTs();
+        string ts;
+        if (Hold?.Invoke(probe) is { } hold)
+        {
+            Calls.Add(probe);
+            await hold;
+            ts = NextTs();
+        }
+        else
+        {
+            ts = NextTs();
+            Calls.Add(method == "chat.postMessage" ? probe with { AnsweredTs = ts } : probe);
+        }
+
         return method switch
         {
             "chat.postMessage" => Reply(200, JsonSerializer.Serialize(new { ok = true, channel = probe.Channel, ts, message = new { ts } })),
