@@ -41,7 +41,10 @@ public sealed class ReliabilityBusRefusalTests
         Assert.Null(reply.CommandId);
         Assert.StartsWith("Not accepted, try again", reply.Text, StringComparison.Ordinal);
         Assert.Contains(refusal, reply.Text, StringComparison.Ordinal);
-        Assert.Empty(await provider.GetRequiredService<ICommandStore>().ListRecentAsync("web-1", 10));
+        // Nothing queued: only the refusal's marker, which makes the router drop the request if it arrives after all.
+        var left = Assert.Single(await provider.GetRequiredService<ICommandStore>().ListRecentAsync("web-1", 10));
+        Assert.True(CommandIntake.WasNotAccepted(left));
+        Assert.Contains(refusal, left.Error, StringComparison.Ordinal);
 
         foreach (var service in hosted) await service.StopAsync(CancellationToken.None);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

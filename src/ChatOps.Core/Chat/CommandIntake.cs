@@ -34,8 +34,12 @@ public sealed partial class CommandIntake(
     AccessPolicy policy,
     CommandThrottle throttle,
     ApprovalCommands approvals,
-    AuditLog audit)
+    AuditLog audit,
+    ICommandStore commands)
 {
+    /// <summary>The error of the rejected record a refused request leaves behind (see <see cref="SubmitAsync"/>).</summary>
+    public const string NotAcceptedError = "Not accepted by the command queue: ";
+
     /// <summary>Parses, authorises and publishes in one step.</summary>
     public async Task<IntakeReply> HandleAsync(IntakeRequest request, CancellationToken cancellationToken = default)
     {
@@ -94,11 +98,48 @@ public sealed partial class CommandIntake(
         catch (BusUnavailableException ex)
         {
             LogNotAccepted(requested.RequestId, ex.Message);
+            await RecordNotAcceptedAsync(requested, ex.Message, cancellationToken);
             return new IntakeReply($"Not accepted, try again: the command queue is unavailable ({ex.Message}).", Retryable: true);
         }
 
         LogAccepted(requested.RequestId, requested.Requester.UserId, requested.CommandName, requested.Target);
         return null;
+    }
+
+    /// <summary>True for the record <see cref="RecordNotAcceptedAsync"/> leaves: the router drops such a request.</summary>
+    public static bool WasNotAccepted(CommandRecord? record) =>
+        record is { State: CommandState.Rejected, Error: { } error } && error.StartsWith(NotAcceptedError, StringComparison.Ordinal);
+
+    // A refusal is not always the end of it: Kafka's leader may have appended the record before the
+    // replicas failed to confirm it (NOT_ENOUGH_REPLICAS), and then it is delivered after all. A rejected
+    // record under the request id makes the router drop it if it ever arrives, so "not accepted" stays
+    // true and the user's retry cannot make the command run twice. Best effort: with the store down too,
+    // the log line says so.
+    private async Task RecordNotAcceptedAsync(CommandRequested requested, string reason, CancellationToken cancellationToken)
+    {
+        var record = new CommandRecord
+        {
+            Id = requested.RequestId,
+            RequestId = requested.RequestId,
+            ServerId = requested.Target,
+            CommandName = requested.CommandName,
+            Text = requested.Text,
+            Requester = requested.Requester,
+            ReplyTo = requested.ReplyTo,
+            State = CommandState.Rejected,
+            Error = NotAcceptedError + reason,
+            Timeout = TimeSpan.Zero,
+            CreatedAt = requested.RequestedAt,
+            FinishedAt = time.GetUtcNow(),
+        };
+        try
+        {
+            await commands.TryCreateAsync(record, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogNotAcceptedUnrecorded(requested.RequestId, ex.Message);
+        }
     }
 
     private static IntakeDecision Final(string text) => new(new IntakeReply(text), null);
@@ -129,4 +170,7 @@ public sealed partial class CommandIntake(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} not accepted by the bus: {Reason}")]
     private partial void LogNotAccepted(string requestId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} was refused by the bus and could not be marked refused in the store ({Reason}); if the bus delivers it after all, it will run")]
+    private partial void LogNotAcceptedUnrecorded(string requestId, string reason);
 }

@@ -96,6 +96,9 @@ public sealed partial class CommandRouter
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} arrived after the intake was told the bus refused it; dropped, not run (the user was told to try again)")]
+    private partial void LogDroppedNotAccepted(string requestId);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Command {CommandId} on {ServerId} by {UserId} awaits approval: {Command}")]
     private partial void LogAwaitingApproval(string commandId, string serverId, string userId, string command);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ChatOps.Core.Approvals;
 using ChatOps.Core.Audit;
+using ChatOps.Core.Chat;
 using ChatOps.Core.Commands;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Events;
@@ -113,6 +114,14 @@ public sealed partial class CommandRouter(
             Timeout = definition.Timeout,
             CreatedAt = request.RequestedAt,
         })).ToList();
+
+        // Refused at the intake but delivered after all (see CommandIntake.WasNotAccepted). A single-server
+        // command needs no read for this: its record id is the request id, so creating it fails below.
+        if ((planned.Count > 1 || highRisk) && CommandIntake.WasNotAccepted(await commands.GetAsync(request.RequestId, cancellationToken)))
+        {
+            LogDroppedNotAccepted(request.RequestId);
+            return;
+        }
 
         // Per resolved server: a fan-out runs where the user's roles allow it and reports the rest.
         var allowed = planned.Where(p => rules.MayRun(user, definition, p.Server)).Select(p => p.Record).ToList();
