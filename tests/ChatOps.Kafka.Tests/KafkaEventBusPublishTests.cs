@@ -152,11 +152,21 @@ public sealed class KafkaEventBusPublishTests(MockClusterFixture fixture, ITestO
             }
         };
         var received = new EnvelopeCollector();
-        await using var subscription = await bus.SubscribeAsync(topic, "g-" + Guid.NewGuid().ToString("N"), async (envelope, ct) =>
-        {
-            await gate.Task.WaitAsync(ct);
-            received.Add(envelope);
-        });
+        // Records taken into the in-flight window (running, or waiting for their key) have left the buffer
+        // the bound counts. With the default window (64) all 40 records fit in it, and the buffer reached
+        // the bound only when one fetch happened to route 4 records before the worker took them. A window
+        // of 2 holds the first (in the handler) and the second (waiting for its key); the worker then holds
+        // a third waiting for room, so every later record stays buffered and the bound is reached for sure.
+        var window = new ConsumerOptions { MaxInFlightPerPartition = 2 };
+        await using var subscription = await bus.SubscribeAsync(
+            topic,
+            "g-" + Guid.NewGuid().ToString("N"),
+            async (envelope, ct) =>
+            {
+                await gate.Task.WaitAsync(ct);
+                received.Add(envelope);
+            },
+            window);
         var sent = Enumerable.Range(0, 40).Select(i => Envelope.Create("test.probed", "db-9", new BusProbe("db-9", i), DateTimeOffset.UtcNow)).ToList();
         foreach (var envelope in sent)
         {

@@ -14,17 +14,29 @@ internal sealed class InFlightWindow<T>
     // A key is present while one of its messages runs; the queue (created on demand) holds its later ones.
     private readonly Dictionary<string, Queue<Slot>?> _busyKeys = new(StringComparer.Ordinal);
 
+    // Set by Abandon: from then on nothing starts, because a key given up is free in _busyKeys and a
+    // later message of it would otherwise overtake the abandoned one.
+    private bool _abandoned;
+
     /// <summary>Messages held: running, waiting for their key, or finished above an unfinished one.</summary>
     public int Count => _byOffset.Count;
 
     /// <summary>The offset of the first message not finished yet; null when every message held has finished.</summary>
     public long? FirstUnfinished => _byOffset.TryPeek(out var first) ? first.Offset : null;
 
-    /// <summary>Adds the next message (offsets must grow); returns it when it may start now, null when it waits for its key.</summary>
+    /// <summary>
+    /// Adds the next message (offsets must grow); returns it when it may start now, null when it waits for
+    /// its key or a message was abandoned (it then stays unfinished until <see cref="Clear"/>).
+    /// </summary>
     public Slot? Admit(long offset, string key, T item)
     {
         var slot = new Slot(offset, key, item);
         _byOffset.Enqueue(slot);
+        if (_abandoned)
+        {
+            return null;
+        }
+
         if (_busyKeys.TryGetValue(key, out var waiting))
         {
             if (waiting is null)
@@ -61,15 +73,21 @@ internal sealed class InFlightWindow<T>
 
     /// <summary>
     /// Gives up a running message (or one about to start): it and the later messages of its key stay
-    /// unfinished, so nothing is committed past them. The caller admits nothing more until <see cref="Clear"/>:
-    /// its key is free again, and a later message of it must not overtake the abandoned one.
+    /// unfinished, so nothing is committed past them. Nothing admitted from now until <see cref="Clear"/>
+    /// starts: the taking loop may admit a record it read just before it saw the stop, and a later message
+    /// of the abandoned key must not overtake the abandoned one (the next owner handles both, in order).
     /// </summary>
-    public void Abandon(Slot slot) => _busyKeys.Remove(slot.Key);
+    public void Abandon(Slot slot)
+    {
+        _abandoned = true;
+        _busyKeys.Remove(slot.Key);
+    }
 
     public void Clear()
     {
         _byOffset.Clear();
         _busyKeys.Clear();
+        _abandoned = false;
     }
 
     public sealed class Slot(long offset, string key, T item)
