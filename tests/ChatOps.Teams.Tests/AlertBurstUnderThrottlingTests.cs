@@ -33,6 +33,7 @@ public sealed partial class AlertBurstUnderThrottlingTests : IAsyncLifetime
     private static readonly DateTimeOffset Start = new(2026, 11, 28, 4, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Spacing = TimeSpan.FromMilliseconds(60); // 1,000 in 59.94 s
     private static readonly TimeSpan RetryMin = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan RetryMax = TimeSpan.FromSeconds(20);
 
     // Teams' per-bot, per-conversation limits for sends and new conversations, and the app-wide one.
     private static readonly (TimeSpan Window, int Max)[] ConversationLimits =
@@ -79,7 +80,7 @@ public sealed partial class AlertBurstUnderThrottlingTests : IAsyncLifetime
             TokenEndpoint = _connector.TokenEndpoint,
             AlertChannelId = Channel,
             RetryMinDelay = RetryMin,
-            RetryMaxDelay = TimeSpan.FromSeconds(20),
+            RetryMaxDelay = RetryMax,
             MaxAttempts = 8,
         });
         // The adapter's client, counted on the wire (registered last, so it is the one resolved).
@@ -221,8 +222,12 @@ public sealed partial class AlertBurstUnderThrottlingTests : IAsyncLifetime
                 {
                     // Every failed attempt of the same call counts (a 429 too), as the client counts them.
                     var attempt = 1;
-                    while (i - attempt >= 0 && sequence[i - attempt] is { Delivered: false } earlier && earlier.Path == call.Path && earlier.Method == call.Method) attempt++;
-                    var nominal = RetryMin * Math.Pow(2, attempt - 1);
+                    // The same call: same method, path and body (two replies into one conversation share a path).
+                    while (i - attempt >= 0 && sequence[i - attempt] is { Delivered: false } earlier && earlier.Path == call.Path && earlier.Method == call.Method
+                           && earlier.Body?.ToJsonString() == call.Body?.ToJsonString()) attempt++;
+                    // Doubling from RetryMinDelay, capped at RetryMaxDelay.
+                    var doubled = RetryMin * Math.Pow(2, attempt - 1);
+                    var nominal = doubled < RetryMax ? doubled : RetryMax;
                     Assert.True(gap >= nominal * 0.8, $"retry {attempt} came {gap.TotalSeconds} s after a {call.Status} (expected {nominal.TotalSeconds} s - 20 % at least)");
                     if (attempt == 1) backoffs.Add(gap);
                     else if (attempt == 2) secondBackoffs.Add(gap);
