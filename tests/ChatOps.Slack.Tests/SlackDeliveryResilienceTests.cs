@@ -1,3 +1,4 @@
+using ChatOps.Tests.Shared;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Ports;
 using ChatOps.Slack.Internal;

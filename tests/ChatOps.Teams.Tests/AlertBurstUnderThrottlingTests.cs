@@ -1,3 +1,4 @@
+using ChatOps.Tests.Shared;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ChatOps.Core;

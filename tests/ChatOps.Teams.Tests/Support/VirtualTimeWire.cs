@@ -1,3 +1,4 @@
+using ChatOps.Tests.Shared;
 using ChatOps.Teams.Internal;
 
 namespace ChatOps.Teams.Tests.Support;

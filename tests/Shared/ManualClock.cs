@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 
-namespace ChatOps.Teams.Tests.Support;
+namespace ChatOps.Tests.Shared;
 
 /// <summary>
 /// A <see cref="FakeTimeProvider"/> whose pending one-shot timers can be seen (how long each was set
