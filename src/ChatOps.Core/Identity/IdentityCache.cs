@@ -40,12 +40,9 @@ public sealed partial class IdentityCache : IAsyncDisposable, IDisposable
     private readonly IPubSub? _pubSub;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, CachedIdentity> _identities = new(StringComparer.Ordinal);
-    private readonly Lock _subscribeSync = new();
+    private readonly PubSubListener _invalidations;
     private CachedPolicy? _policy;
     private long _generation;
-    private Task<IAsyncDisposable?>? _subscription;
-    private DateTimeOffset _retrySubscribeAt;
-    private bool _disposed;
 
     public IdentityCache(TimeProvider time, IOptions<IdentityCacheOptions>? options = null, IPubSub? pubSub = null, ILogger<IdentityCache>? logger = null)
     {
@@ -54,6 +51,8 @@ public sealed partial class IdentityCache : IAsyncDisposable, IDisposable
         _options = options?.Value ?? new IdentityCacheOptions();
         _pubSub = pubSub;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        // Without invalidations from the others, caching could serve revoked keys: read through until listening.
+        _invalidations = new PubSubListener(pubSub, Channel, Apply, time, _options.PolicyTtl, reason => LogSubscribeFailed(reason));
     }
 
     /// <summary>Bumped by every invalidation; read before a store load and passed to the Store methods.</summary>
@@ -118,37 +117,11 @@ public sealed partial class IdentityCache : IAsyncDisposable, IDisposable
     public Task InvalidateIdentityAsync(string identity, CancellationToken cancellationToken = default) => InvalidateAsync(IdentityPrefix + identity, cancellationToken);
 
     /// <summary>Starts listening for other processes' invalidations (also done on first use).</summary>
-    public async Task StartAsync(CancellationToken cancellationToken = default)
-    {
-        IsLive();
-        if (_subscription is { } pending) await pending.WaitAsync(cancellationToken);
-    }
+    public Task StartAsync(CancellationToken cancellationToken = default) => _invalidations.StartAsync(cancellationToken);
 
-    public async ValueTask DisposeAsync()
-    {
-        Task<IAsyncDisposable?>? subscription;
-        lock (_subscribeSync)
-        {
-            _disposed = true;
-            subscription = _subscription;
-        }
+    public ValueTask DisposeAsync() => _invalidations.DisposeAsync();
 
-        if (subscription is not null && await subscription is { } handle) await handle.DisposeAsync();
-    }
-
-    // A container disposed synchronously refuses singletons that are only IAsyncDisposable. A subscription
-    // still being made is left to end with the pub/sub itself rather than waited for here.
-    public void Dispose()
-    {
-        Task<IAsyncDisposable?>? subscription;
-        lock (_subscribeSync)
-        {
-            _disposed = true;
-            subscription = _subscription;
-        }
-
-        if (subscription is { IsCompletedSuccessfully: true, Result: { } handle }) handle.DisposeAsync().AsTask().GetAwaiter().GetResult();
-    }
+    public void Dispose() => _invalidations.Dispose();
 
     private async Task InvalidateAsync(string message, CancellationToken cancellationToken)
     {
@@ -208,47 +181,7 @@ public sealed partial class IdentityCache : IAsyncDisposable, IDisposable
     /// True when cached answers may be used: there is no pub/sub (a single process), or this process
     /// listens to other processes' invalidations. Starts the subscription when needed.
     /// </summary>
-    private bool IsLive()
-    {
-        if (_pubSub is null) return true;
-        var subscription = Volatile.Read(ref _subscription);
-        if (subscription is { IsCompletedSuccessfully: true, Result: not null }) return true;
-        if (subscription is null || (subscription.IsCompleted && _time.GetUtcNow() >= _retrySubscribeAt)) Subscribe();
-        return false;
-    }
-
-    private void Subscribe()
-    {
-        lock (_subscribeSync)
-        {
-            if (_disposed) return;
-            var current = _subscription;
-            if (current is not null && (!current.IsCompleted || current is { IsCompletedSuccessfully: true, Result: not null })) return;
-            _retrySubscribeAt = _time.GetUtcNow() + _options.PolicyTtl;
-            _subscription = SubscribeAsync();
-        }
-    }
-
-    private async Task<IAsyncDisposable?> SubscribeAsync()
-    {
-        try
-        {
-            var handle = await _pubSub!.SubscribeAsync(Channel, message =>
-            {
-                Apply(message);
-                return Task.CompletedTask;
-            });
-            if (!Volatile.Read(ref _disposed)) return handle;
-            await handle.DisposeAsync();
-            return null;
-        }
-        catch (Exception ex)
-        {
-            // Without invalidations from the others, caching could serve revoked keys: read through instead.
-            LogSubscribeFailed(ex.Message);
-            return null;
-        }
-    }
+    private bool IsLive() => _invalidations.IsListening;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tell other processes that {Change} changed; they see it within the cache TTL: {Reason}")]
     private partial void LogPublishFailed(string change, string reason);

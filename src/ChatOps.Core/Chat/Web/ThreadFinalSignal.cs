@@ -24,20 +24,16 @@ public sealed partial class ThreadFinalSignal : IAsyncDisposable
     private static readonly TimeSpan RetrySubscribeAfter = TimeSpan.FromSeconds(5);
 
     private readonly IPubSub? _pubSub;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Waiters> _waiters = new(StringComparer.Ordinal);
-    private readonly Lock _sync = new();
-    private Task<IAsyncDisposable?>? _subscription;
-    private DateTimeOffset _retrySubscribeAt;
-    private bool _disposed;
+    private readonly PubSubListener _others;
 
     public ThreadFinalSignal(TimeProvider time, IPubSub? pubSub = null, ILogger<ThreadFinalSignal>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(time);
-        _time = time;
         _pubSub = pubSub;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _others = new PubSubListener(pubSub, Channel, Wake, time, RetrySubscribeAfter, reason => LogSubscribeFailed(reason));
     }
 
     /// <summary>How often a waiter reads the store while this process hears other processes' signals.</summary>
@@ -47,15 +43,7 @@ public sealed partial class ThreadFinalSignal : IAsyncDisposable
     /// True when a final status stored by any process reaches this one's waiters: subscribed to the
     /// channel, or no pub/sub at all (then every notifier is in this process).
     /// </summary>
-    public bool HearsOthers
-    {
-        get
-        {
-            if (_pubSub is null) return true;
-            var subscription = EnsureSubscribed();
-            return subscription.IsCompletedSuccessfully && subscription.Result is not null;
-        }
-    }
+    public bool HearsOthers => _others.IsListening;
 
     /// <summary>
     /// Starts listening for <paramref name="threadId"/>; register before reading the store, so a status
@@ -64,7 +52,7 @@ public sealed partial class ThreadFinalSignal : IAsyncDisposable
     public Registration Register(string threadId)
     {
         ArgumentNullException.ThrowIfNull(threadId);
-        _ = EnsureSubscribed();
+        _ = _others.IsListening;
         while (true)
         {
             var waiters = _waiters.GetOrAdd(threadId, _ => new Waiters());
@@ -115,50 +103,7 @@ public sealed partial class ThreadFinalSignal : IAsyncDisposable
         _waiters.TryRemove(new KeyValuePair<string, Waiters>(threadId, waiters));
     }
 
-    private Task<IAsyncDisposable?> EnsureSubscribed()
-    {
-        lock (_sync)
-        {
-            if (_disposed) return Task.FromResult<IAsyncDisposable?>(null);
-            var failed = _subscription is { IsCompleted: true } done && (!done.IsCompletedSuccessfully || done.Result is null);
-            if (_subscription is null || (failed && _time.GetUtcNow() >= _retrySubscribeAt))
-            {
-                _retrySubscribeAt = _time.GetUtcNow() + RetrySubscribeAfter;
-                _subscription = SubscribeAsync();
-            }
-
-            return _subscription;
-        }
-    }
-
-    private async Task<IAsyncDisposable?> SubscribeAsync()
-    {
-        try
-        {
-            return await _pubSub!.SubscribeAsync(Channel, threadId =>
-            {
-                Wake(threadId);
-                return Task.CompletedTask;
-            });
-        }
-        catch (StateUnavailableException ex)
-        {
-            LogSubscribeFailed(ex.Message);
-            return null;
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        Task<IAsyncDisposable?>? subscription;
-        lock (_sync)
-        {
-            _disposed = true;
-            subscription = _subscription;
-        }
-
-        if (subscription is not null && await subscription is { } active) await active.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _others.DisposeAsync();
 
     /// <summary>One thread's waiters in this process; <see cref="Fired"/> completes when its status is final.</summary>
     internal sealed class Waiters
