@@ -56,56 +56,123 @@ public sealed class ReliabilityRefusedButDeliveredTests : IAsyncLifetime
     [Theory]
     [InlineData("web-1")]
     [InlineData("role:web")]
-    public async Task A_request_refused_at_the_intake_but_delivered_anyway_never_runs(string target)
+    public async Task A_request_refused_at_the_intake_and_delivered_afterwards_never_runs(string target)
     {
         var commands = _provider.GetRequiredService<ICommandStore>();
         var intake = _provider.GetRequiredService<CommandIntake>();
-        _bus.RefuseAfterAppending = true;
+        _bus.Mode = Refusal.DeliverAfterRefusing;
 
         var refused = await intake.HandleAsync(Request($"run {target} uptime"));
 
         Assert.True(refused.Retryable);
         Assert.StartsWith("Not accepted, try again", refused.Text, StringComparison.Ordinal);
         var refusedId = Assert.Single(_bus.Appended);
+        // Kafka's consumers see the record once the replicas caught up, after the producer heard "refused".
+        await _bus.DeliverHeldAsync();
 
         // The user's retry, accepted this time, on the same key: the router handles it after the refused
         // one, so once the retry has failed (no agent is connected) the refused one has been handled too.
-        _bus.RefuseAfterAppending = false;
-        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _bus.Mode = Refusal.None;
         var retry = await intake.HandleAsync(Request($"run {target} uptime"));
         Assert.NotNull(retry.CommandId);
         var expected = target == "web-1" ? 1 : 2;
-        var failures = 0;
-        await using var _ = await _provider.GetRequiredService<InMemoryEventBus>().SubscribeAsync(Topics.Commands, "test-" + Guid.NewGuid().ToString("N"), (envelope, _) =>
-        {
-            if (envelope.Type == EventTypes.CommandFailed && envelope.Read<CommandFailed>().CommandId.StartsWith(retry.CommandId!, StringComparison.Ordinal)
-                && Interlocked.Increment(ref failures) == expected)
-                finished.TrySetResult();
-            return Task.CompletedTask;
-        });
-        await finished.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await WaitForFailuresAsync(retry.CommandId!, expected);
 
         var left = Assert.Single(await commands.ListByRequestAsync(refusedId));
         Assert.True(CommandIntake.WasNotAccepted(left), $"state {left.State}, error {left.Error}");
         Assert.Equal(expected, (await commands.ListByRequestAsync(retry.CommandId!)).Count);
     }
 
+    [Fact]
+    public async Task A_request_the_router_took_before_the_refusal_reached_the_intake_is_reported_queued_and_runs_once()
+    {
+        var commands = _provider.GetRequiredService<ICommandStore>();
+        var intake = _provider.GetRequiredService<CommandIntake>();
+        _bus.Mode = Refusal.DeliverBeforeRefusing;
+
+        var reply = await intake.HandleAsync(Request("run web-1 uptime"));
+
+        var requestId = Assert.Single(_bus.Appended);
+        Assert.False(reply.Retryable);
+        Assert.Equal(requestId, reply.CommandId);
+        Assert.StartsWith($"Queued as #{requestId}", reply.Text, StringComparison.Ordinal);
+        var ran = Assert.Single(await commands.ListByRequestAsync(requestId));
+        Assert.False(CommandIntake.WasNotAccepted(ran));
+        Assert.Equal(CommandState.Failed, ran.State); // it ran (no agent: failed as offline), once
+    }
+
+    private async Task WaitForFailuresAsync(string requestId, int expected)
+    {
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var failures = 0;
+        await using var _ = await _provider.GetRequiredService<InMemoryEventBus>().SubscribeAsync(Topics.Commands, "test-" + Guid.NewGuid().ToString("N"), (envelope, _) =>
+        {
+            if (envelope.Type == EventTypes.CommandFailed && envelope.Read<CommandFailed>().CommandId.StartsWith(requestId, StringComparison.Ordinal)
+                && Interlocked.Increment(ref failures) == expected)
+                finished.TrySetResult();
+            return Task.CompletedTask;
+        });
+        await finished.Task.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
     private static IntakeRequest Request(string text) =>
         new(new Requester("admin", "apikey:k-admin", "alice"), new ChatRef("test", "c1", "t-1"), text);
 
-    /// <summary>Writes the command into the real in-memory bus, then reports it refused, as Kafka can.</summary>
+    private enum Refusal
+    {
+        None,
+
+        /// <summary>The record reaches consumers only after the producer was told it was refused.</summary>
+        DeliverAfterRefusing,
+
+        /// <summary>The router has taken (and run) the command before the refusal reaches the intake.</summary>
+        DeliverBeforeRefusing,
+    }
+
+    /// <summary>Keeps a command the broker "refused" and delivers it anyway, as Kafka can, in the order a test picks.</summary>
     private sealed class AppendThenRefuseBus(InMemoryEventBus inner) : IEventBus
     {
-        public bool RefuseAfterAppending { get; set; }
+        private readonly List<Envelope> _held = [];
+
+        public Refusal Mode { get; set; }
 
         public List<string> Appended { get; } = [];
 
         public async Task PublishAsync(string topic, Envelope envelope, CancellationToken cancellationToken = default)
         {
-            await inner.PublishAsync(topic, envelope, cancellationToken);
-            if (!RefuseAfterAppending || topic != Topics.Commands) return;
-            Appended.Add(envelope.Read<CommandRequested>().RequestId);
+            if (Mode == Refusal.None || topic != Topics.Commands || envelope.Type != EventTypes.CommandRequested)
+            {
+                await inner.PublishAsync(topic, envelope, cancellationToken);
+                return;
+            }
+
+            var requestId = envelope.Read<CommandRequested>().RequestId;
+            Appended.Add(requestId);
+            if (Mode == Refusal.DeliverAfterRefusing)
+            {
+                _held.Add(envelope);
+            }
+            else
+            {
+                var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                await using (await inner.SubscribeAsync(Topics.Commands, "probe-" + Guid.NewGuid().ToString("N"), (e, _) =>
+                {
+                    if (e.Type == EventTypes.CommandFailed && e.Read<CommandFailed>().CommandId == requestId) handled.TrySetResult();
+                    return Task.CompletedTask;
+                }, cancellationToken: cancellationToken))
+                {
+                    await inner.PublishAsync(topic, envelope, cancellationToken);
+                    await handled.Task.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
+                }
+            }
+
             throw new BusUnavailableException("Broker: Not enough in-sync replicas (NOT_ENOUGH_REPLICAS); not accepted");
+        }
+
+        public async Task DeliverHeldAsync()
+        {
+            foreach (var envelope in _held) await inner.PublishAsync(Topics.Commands, envelope);
+            _held.Clear();
         }
 
         public Task<IAsyncDisposable> SubscribeAsync(string topic, string group, EnvelopeHandler handler, ConsumerOptions? options = null, CancellationToken cancellationToken = default) =>

@@ -97,8 +97,14 @@ public sealed partial class CommandIntake(
         }
         catch (BusUnavailableException ex)
         {
+            if (await RecordNotAcceptedAsync(requested, ex.Message, cancellationToken) == false)
+            {
+                // The bus delivered it despite the refusal and the router already holds it: it is queued.
+                LogAcceptedAfterAll(requested.RequestId, ex.Message);
+                return null;
+            }
+
             LogNotAccepted(requested.RequestId, ex.Message);
-            await RecordNotAcceptedAsync(requested, ex.Message, cancellationToken);
             return new IntakeReply($"Not accepted, try again: the command queue is unavailable ({ex.Message}).", Retryable: true);
         }
 
@@ -113,9 +119,12 @@ public sealed partial class CommandIntake(
     // A refusal is not always the end of it: Kafka's leader may have appended the record before the
     // replicas failed to confirm it (NOT_ENOUGH_REPLICAS), and then it is delivered after all. A rejected
     // record under the request id makes the router drop it if it ever arrives, so "not accepted" stays
-    // true and the user's retry cannot make the command run twice. Best effort: with the store down too,
-    // the log line says so.
-    private async Task RecordNotAcceptedAsync(CommandRequested requested, string reason, CancellationToken cancellationToken)
+    // true and the user's retry cannot make the command run twice. The record id is the one the router
+    // gives a single-server command, so the two cannot both win: false means the router was first (the
+    // command is queued after all). A fan-out has other record ids: the router checks for the marker, which
+    // covers a delivery after the refusal (Kafka's consumers see a record only once it is replicated).
+    // Null when the store is down too: the log line says so.
+    private async Task<bool?> RecordNotAcceptedAsync(CommandRequested requested, string reason, CancellationToken cancellationToken)
     {
         var record = new CommandRecord
         {
@@ -134,11 +143,14 @@ public sealed partial class CommandIntake(
         };
         try
         {
-            await commands.TryCreateAsync(record, cancellationToken);
+            // An earlier refusal of the same request (a redelivered chat request) left the marker already.
+            return await commands.TryCreateAsync(record, cancellationToken)
+                || WasNotAccepted(await commands.GetAsync(requested.RequestId, cancellationToken));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogNotAcceptedUnrecorded(requested.RequestId, ex.Message);
+            return null;
         }
     }
 
@@ -170,6 +182,9 @@ public sealed partial class CommandIntake(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId} not accepted by the bus: {Reason}")]
     private partial void LogNotAccepted(string requestId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: the bus reported it refused ({Reason}) but delivered it; the router has it, so it stays queued")]
+    private partial void LogAcceptedAfterAll(string requestId, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} was refused by the bus and could not be marked refused in the store ({Reason}); if the bus delivers it after all, it will run")]
     private partial void LogNotAcceptedUnrecorded(string requestId, string reason);
