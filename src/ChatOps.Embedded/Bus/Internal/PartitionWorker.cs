@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using ChatOps.Core.Events;
+using ChatOps.Core.Ports;
 using Microsoft.Extensions.Logging;
 
 namespace ChatOps.Embedded.Bus.Internal;

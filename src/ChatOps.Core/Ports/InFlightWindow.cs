@@ -1,18 +1,23 @@
-namespace ChatOps.Embedded.Bus.Internal;
+namespace ChatOps.Core.Ports;
 
 /// <summary>
 /// The messages of one partition a consumer holds, from the first unfinished one on: in offset order
 /// (what may be committed is everything below the first unfinished one) and per key (a message waits
 /// until the earlier message of its key has finished). Finished messages above an unfinished one stay
 /// counted, so <see cref="Count"/> bounds both the memory held and what a rebalance redelivers.
-/// Not thread-safe: the caller locks.
+/// Not thread-safe: the caller locks. Shared by the <see cref="IEventBus"/> implementations, so per-key
+/// order and the commit watermark mean the same on every bus.
 /// </summary>
-internal sealed class InFlightWindow<T>
+public sealed class InFlightWindow<T>
 {
     private readonly Queue<Slot> _byOffset = new();
 
     // A key is present while one of its messages runs; the queue (created on demand) holds its later ones.
     private readonly Dictionary<string, Queue<Slot>?> _busyKeys = new(StringComparer.Ordinal);
+
+    // Set by Abandon: from then on nothing starts, because a key given up is free in _busyKeys and a
+    // later message of it would otherwise overtake the abandoned one.
+    private bool _abandoned;
 
     /// <summary>Messages held: running, waiting for their key, or finished above an unfinished one.</summary>
     public int Count => _byOffset.Count;
@@ -20,11 +25,19 @@ internal sealed class InFlightWindow<T>
     /// <summary>The offset of the first message not finished yet; null when every message held has finished.</summary>
     public long? FirstUnfinished => _byOffset.TryPeek(out var first) ? first.Offset : null;
 
-    /// <summary>Adds the next message (offsets must grow); returns it when it may start now, null when it waits for its key.</summary>
+    /// <summary>
+    /// Adds the next message (offsets must grow); returns it when it may start now, null when it waits for
+    /// its key or a message was abandoned (it then stays unfinished until <see cref="Restart"/> or <see cref="Clear"/>).
+    /// </summary>
     public Slot? Admit(long offset, string key, T item)
     {
         var slot = new Slot(offset, key, item);
         _byOffset.Enqueue(slot);
+        if (_abandoned)
+        {
+            return null;
+        }
+
         if (_busyKeys.TryGetValue(key, out var waiting))
         {
             if (waiting is null)
@@ -61,10 +74,23 @@ internal sealed class InFlightWindow<T>
 
     /// <summary>
     /// Gives up a running message (or one about to start): it and the later messages of its key stay
-    /// unfinished, so nothing is committed past them. The caller admits nothing more until <see cref="Restart"/>:
-    /// its key is free again, and a later message of it must not overtake the abandoned one.
+    /// unfinished, so nothing is committed past them. Nothing admitted from now until <see cref="Restart"/>
+    /// or <see cref="Clear"/> starts: the taking loop may admit a record it read just before it saw the stop, and a later message
+    /// of the abandoned key must not overtake the abandoned one (the next owner handles both, in order).
     /// </summary>
-    public void Abandon(Slot slot) => _busyKeys.Remove(slot.Key);
+    public void Abandon(Slot slot)
+    {
+        _abandoned = true;
+        _busyKeys.Remove(slot.Key);
+    }
+
+    /// <summary>Forgets every message held (the partition went to another owner, who redelivers from the commit).</summary>
+    public void Clear()
+    {
+        _byOffset.Clear();
+        _busyKeys.Clear();
+        _abandoned = false;
+    }
 
     /// <summary>
     /// Once nothing runs: every unfinished message is due again (for a new owner), in offset order and
@@ -73,6 +99,7 @@ internal sealed class InFlightWindow<T>
     public List<Slot> Restart()
     {
         _busyKeys.Clear();
+        _abandoned = false;
         var starts = new List<Slot>();
         foreach (var slot in _byOffset)
         {
