@@ -12,6 +12,7 @@ namespace ChatOps.Slack.Tests;
 /// fails costs a couple of attempts, then the answer reaches the user as an ephemeral message; a
 /// response URL outage trips a breaker so later answers skip it; roots leave a channel in order.
 /// </summary>
+[Collection(WallClockCollection.Name)]
 public sealed class SlackLateAnswerTests : IAsyncLifetime
 {
     private SlackTestHost _host = null!;
