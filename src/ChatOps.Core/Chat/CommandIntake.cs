@@ -35,7 +35,8 @@ public sealed partial class CommandIntake(
     CommandThrottle throttle,
     ApprovalCommands approvals,
     AuditLog audit,
-    ICommandStore commands)
+    ICommandStore commands,
+    INotificationLedger ledger)
 {
     /// <summary>The error of the rejected record a refused request leaves behind (see <see cref="SubmitAsync"/>).</summary>
     public const string NotAcceptedError = "Not accepted by the command queue: ";
@@ -112,18 +113,24 @@ public sealed partial class CommandIntake(
         return null;
     }
 
-    /// <summary>True for the record <see cref="RecordNotAcceptedAsync"/> leaves: the router drops such a request.</summary>
+    /// <summary>
+    /// True for the record <see cref="RecordNotAcceptedAsync"/> leaves under the request id: the refusal in
+    /// the history, and the reason a single-server request delivered after all cannot be created again.
+    /// </summary>
     public static bool WasNotAccepted(CommandRecord? record) =>
         record is { State: CommandState.Rejected, Error: { } error } && error.StartsWith(NotAcceptedError, StringComparison.Ordinal);
 
     // A refusal is not always the end of it: Kafka's leader may have appended the record before the
-    // replicas failed to confirm it (NOT_ENOUGH_REPLICAS), and then it is delivered after all. A rejected
-    // record under the request id makes the router drop it if it ever arrives, so "not accepted" stays
-    // true and the user's retry cannot make the command run twice. The record id is the one the router
-    // gives a single-server command, so the two cannot both win: false means the router was first (the
-    // command is queued after all). A fan-out has other record ids: the router checks for the marker, which
-    // covers a delivery after the refusal (Kafka's consumers see a record only once it is replicated).
-    // Null when the store is down too: the log line says so.
+    // replicas failed to confirm it (NOT_ENOUGH_REPLICAS), and then it is delivered after all. "Not
+    // accepted" must stay true, or the user's retry runs the command twice; and when the router was
+    // first, the command is queued after all (false) and the user must hear so. Two atomic races decide:
+    // - A fan-out or high-risk request: the router claims the request (RequestAcceptance) before it
+    //   writes anything, so the intake claims it too; whoever claims first wins, the router drops a
+    //   request the intake holds. The intake cannot tell from the text whether a target fans out, so it
+    //   claims on every refusal (refusals are rare; ordinary commands, the hot path, never claim).
+    // - A single-server command: its record id is the request id, so the rejected record left here and
+    //   the router's record cannot both be created. The record also shows the refusal in the history.
+    // Null when the store is down too (claim or record): the log line says so.
     private async Task<bool?> RecordNotAcceptedAsync(CommandRequested requested, string reason, CancellationToken cancellationToken)
     {
         var record = new CommandRecord
@@ -143,6 +150,10 @@ public sealed partial class CommandIntake(
         };
         try
         {
+            // Claim first: a fan-out the router holds gets no rejected record beside its own.
+            if (!await RequestAcceptance.TryClaimAsync(ledger, requested.RequestId, RequestAcceptance.Intake, time.GetUtcNow(), cancellationToken))
+                return false;
+
             // An earlier refusal of the same request (a redelivered chat request) left the marker already.
             return await commands.TryCreateAsync(record, cancellationToken)
                 || WasNotAccepted(await commands.GetAsync(requested.RequestId, cancellationToken));
@@ -186,6 +197,6 @@ public sealed partial class CommandIntake(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: the bus reported it refused ({Reason}) but delivered it; the router has it, so it stays queued")]
     private partial void LogAcceptedAfterAll(string requestId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} was refused by the bus and could not be marked refused in the store ({Reason}); if the bus delivers it after all, it will run")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId} was refused by the bus and could not be marked refused in the store ({Reason}); if the bus delivers it after all, it may run")]
     private partial void LogNotAcceptedUnrecorded(string requestId, string reason);
 }

@@ -32,7 +32,8 @@ public sealed partial class CommandRouter(
     TimeProvider time,
     ILogger<CommandRouter> logger,
     AccessPolicy policy,
-    ApprovalService approvals)
+    ApprovalService approvals,
+    INotificationLedger ledger)
 {
     public const string ConsumerGroup = "router";
 
@@ -115,9 +116,13 @@ public sealed partial class CommandRouter(
             CreatedAt = request.RequestedAt,
         })).ToList();
 
-        // Refused at the intake but delivered after all (see CommandIntake.WasNotAccepted). A single-server
-        // command needs no read for this: its record id is the request id, so creating it fails below.
-        if ((planned.Count > 1 || highRisk) && CommandIntake.WasNotAccepted(await commands.GetAsync(request.RequestId, cancellationToken)))
+        // Refused at the intake but delivered after all (see CommandIntake.RecordNotAcceptedAsync). A fan-out
+        // or a high-risk request is claimed before anything is written: the intake claims the same key when
+        // the bus refuses, and whoever is first wins for good (a redelivery here claims again). A
+        // single-server command needs no claim (no extra write on the hot path): its record id is the
+        // request id, so the intake's rejected record and the router's record cannot both be created.
+        if ((planned.Count > 1 || highRisk)
+            && !await RequestAcceptance.TryClaimAsync(ledger, request.RequestId, RequestAcceptance.Router, time.GetUtcNow(), cancellationToken))
         {
             LogDroppedNotAccepted(request.RequestId);
             return;
