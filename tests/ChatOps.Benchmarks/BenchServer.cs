@@ -50,11 +50,6 @@ public sealed class BenchServer : IAsyncDisposable
             ["ChatOps__Chat__RateLimitPerMinute"] = "100000000",
             ["Logging__LogLevel__Default"] = "Warning",
         };
-        // With no agent, every command stays queued and gives up LockWait (60 s) after it was asked for:
-        // a closed-loop phase's 8,000 commands then fail within seconds of each other a minute later, and
-        // that burst of failures (and of chat updates for them) lands in whatever phase runs then (it
-        // stalled the 400/s open loop for 100-450 ms). A real fleet finishes its commands as they come.
-        if (!localAgent) environment["ChatOps__Router__LockWait"] = "01:00:00";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
         var process = ChildProcess.StartDotnet(Binary("ChatOps.Server", "chatops.dll"), ["--urls", $"http://127.0.0.1:{port}"], environment, dataDir);
         var server = new BenchServer(process, dataDir, port);
