@@ -51,6 +51,7 @@ public sealed class BenchServer : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) environment[key] = value;
+        foreach (var (key, value) in Overrides()) environment[key] = value;
         var process = ChildProcess.StartDotnet(Binary("ChatOps.Server", "chatops.dll"), ["--urls", $"http://127.0.0.1:{port}"], environment, dataDir);
         var server = new BenchServer(process, dataDir, port);
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -71,6 +72,20 @@ public sealed class BenchServer : IAsyncDisposable
         }
 
         return server;
+    }
+
+    /// <summary>
+    /// <c>CHATOPS_BENCH_SET="ChatOps__Bus=memory;ChatOps__Store=sqlite"</c>: settings applied last, so one
+    /// backend of a scale scenario can be swapped out to see its share of the latency.
+    /// </summary>
+    private static IEnumerable<(string Key, string Value)> Overrides()
+    {
+        foreach (var pair in (Environment.GetEnvironmentVariable("CHATOPS_BENCH_SET") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0) throw new ArgumentException($"CHATOPS_BENCH_SET: `{pair}` is not KEY=VALUE");
+            yield return (pair[..equals], pair[(equals + 1)..]);
+        }
     }
 
     public static string Binary(string project, string file)
