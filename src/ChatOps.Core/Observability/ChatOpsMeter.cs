@@ -21,6 +21,30 @@ public sealed class ChatOpsMeter : IDisposable
         ChatApiErrors = _meter.CreateCounter<long>("chatops_chat_api_errors_total", description: "Failed calls to chat platforms' APIs, by platform");
         DeadLetters = _meter.CreateCounter<long>("chatops_dead_letters_total", description: "Bus messages parked on a dead-letter topic");
         ChatRateLimitWaits = _meter.CreateHistogram<double>("chatops_chat_rate_limit_wait_seconds", "s", "Time spent waiting on chat platforms' rate limits (Retry-After), by platform");
+        ObserveRuntime();
+    }
+
+    // The process itself, so a latency spike can be told apart from a GC pause, a starved thread pool or a
+    // busy CPU without attaching a profiler (all cheap reads at scrape time).
+    private void ObserveRuntime()
+    {
+        _meter.CreateObservableCounter("chatops_process_cpu_seconds_total", () => Environment.CpuUsage.TotalTime.TotalSeconds,
+            description: "CPU time this process has used, user and kernel");
+        _meter.CreateObservableCounter("chatops_process_gc_pause_seconds_total", () => GC.GetTotalPauseDuration().TotalSeconds,
+            description: "Time the garbage collector has paused the process");
+        _meter.CreateObservableCounter("chatops_process_gc_collections_total", () => new[]
+            {
+                new Measurement<long>(GC.CollectionCount(0), new KeyValuePair<string, object?>("generation", "0")),
+                new Measurement<long>(GC.CollectionCount(1), new KeyValuePair<string, object?>("generation", "1")),
+                new Measurement<long>(GC.CollectionCount(2), new KeyValuePair<string, object?>("generation", "2")),
+            },
+            description: "Garbage collections, by generation (a generation 2 collection counts in 0 and 1 too)");
+        _meter.CreateObservableGauge("chatops_process_gc_heap_bytes", () => GC.GetGCMemoryInfo().HeapSizeBytes,
+            description: "Size of the managed heap after the last collection");
+        _meter.CreateObservableGauge("chatops_process_threadpool_threads", () => (long)ThreadPool.ThreadCount,
+            description: "Thread-pool threads");
+        _meter.CreateObservableGauge("chatops_process_threadpool_queued_items", () => ThreadPool.PendingWorkItemCount,
+            description: "Work items waiting for a thread-pool thread (growing: the pool is starved)");
     }
 
     /// <summary>This instance's meter: an exporter listens to it, not to every meter named ChatOps in the process.</summary>

@@ -8,7 +8,7 @@ namespace ChatOps.Server.Observability;
 
 /// <summary>
 /// Listens to the <c>ChatOps</c> meter and renders what it measured in Prometheus' text exposition
-/// format for <c>GET /metrics</c>: counters summed, histograms bucketed, gauges read at scrape time.
+/// format for <c>GET /metrics</c>: counters summed, histograms bucketed, gauges and observable counters read at scrape time.
 /// </summary>
 public sealed class PrometheusExporter : IDisposable
 {
@@ -59,8 +59,13 @@ public sealed class PrometheusExporter : IDisposable
     {
         var labels = Labels(tags);
         var series = _series.GetOrAdd(instrument.Name + "{" + labels + "}", _ => new Series(instrument, labels));
-        series.Add(value, instrument is ObservableGauge<long> or ObservableGauge<double> or ObservableGauge<int>);
+        series.Add(value, ReportsLatest(instrument));
     }
+
+    // A gauge is its latest reading; so is an observable counter, which reports its running total at each scrape.
+    private static bool ReportsLatest(Instrument instrument) =>
+        instrument is ObservableGauge<long> or ObservableGauge<double> or ObservableGauge<int>
+            or ObservableCounter<long> or ObservableCounter<double> or ObservableCounter<int>;
 
     private static string Labels(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
@@ -111,7 +116,7 @@ public sealed class PrometheusExporter : IDisposable
                         Line(text, name, Labels, _last);
                         break;
                     case "counter":
-                        Line(text, name, Labels, _sum);
+                        Line(text, name, Labels, ReportsLatest(Instrument) ? _last : _sum);
                         break;
                     default:
                         for (var i = 0; i < Buckets.Length; i++)

@@ -97,6 +97,33 @@ public sealed class ObservabilityMetricsTests(AppFixture fixture) : IClassFixtur
         Assert.Contains("# TYPE chatops_agents_connected gauge\nchatops_agents_connected 0\n", text);
     }
 
+    [Fact]
+    public async Task The_process_reports_its_cpu_time_gc_pauses_collections_and_thread_pool_as_running_totals_not_sums_of_scrapes()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+        var first = Value(await ScrapeAsync(), "chatops_process_gc_collections_total{generation=\"2\"}");
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+
+        var text = await ScrapeAsync();
+        var second = Value(text, "chatops_process_gc_collections_total{generation=\"2\"}");
+
+        // A running total read at each scrape: summing the readings would report more than ever happened.
+        Assert.InRange(second, first + 1, GC.CollectionCount(2));
+        Assert.Contains("# TYPE chatops_process_gc_collections_total counter\n", text);
+        Assert.Contains("# TYPE chatops_process_cpu_seconds_total counter\n", text);
+        Assert.InRange(Value(text, "chatops_process_cpu_seconds_total"), 0.001, Environment.CpuUsage.TotalTime.TotalSeconds);
+        Assert.InRange(Value(text, "chatops_process_gc_pause_seconds_total"), 0, GC.GetTotalPauseDuration().TotalSeconds);
+        Assert.Contains("# TYPE chatops_process_threadpool_queued_items gauge\n", text);
+        Assert.True(Value(text, "chatops_process_threadpool_threads") >= 1);
+        Assert.True(Value(text, "chatops_process_gc_heap_bytes") > 0);
+    }
+
+    private static double Value(string text, string series)
+    {
+        var line = text.Split('\n').Single(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+        return double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private async Task<string> ScrapeAsync()
     {
         using var anonymous = App.Anonymous();
