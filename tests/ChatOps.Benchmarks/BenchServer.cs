@@ -74,6 +74,25 @@ public sealed class BenchServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>The server's GC totals from its <c>/metrics</c>, so a run's tail can be told apart from GC pauses.</summary>
+    public async Task<GcTotals> GcTotalsAsync()
+    {
+        var text = await Http.GetStringAsync("/metrics");
+        double Read(string series) => text.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
+        long Collections(int generation) => (long)Read($"chatops_process_gc_collections_total{{generation=\"{generation}\"}}");
+        long Pauses(string le) => (long)Read($"chatops_process_gc_pause_duration_seconds_bucket{{le=\"{le}\"}}");
+        var pauses = (long)Read("chatops_process_gc_pause_duration_seconds_count");
+        return new GcTotals(Read("chatops_process_gc_pause_seconds_total"), Collections(0), Collections(1), Collections(2),
+            pauses - Pauses("0.01"), pauses - Pauses("0.05"), pauses - Pauses("0.25"));
+    }
+
+    public sealed record GcTotals(double PauseSeconds, long Generation0, long Generation1, long Generation2, long Over10Ms, long Over50Ms, long Over250Ms)
+    {
+        public string Since(GcTotals before) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"server GC during the measured runs: {(PauseSeconds - before.PauseSeconds) * 1000:0} ms paused in {Generation0 - before.Generation0} collections ({Generation1 - before.Generation1} of generation 1, {Generation2 - before.Generation2} of generation 2); pauses over 10 / 50 / 250 ms: {Over10Ms - before.Over10Ms} / {Over50Ms - before.Over50Ms} / {Over250Ms - before.Over250Ms}");
+    }
+
     /// <summary>
     /// <c>CHATOPS_BENCH_SET="ChatOps__Bus=memory;ChatOps__Store=sqlite"</c>: settings applied last, so one
     /// backend of a scale scenario can be swapped out to see its share of the latency.

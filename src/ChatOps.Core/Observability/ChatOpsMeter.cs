@@ -21,6 +21,7 @@ public sealed class ChatOpsMeter : IDisposable
         ChatApiErrors = _meter.CreateCounter<long>("chatops_chat_api_errors_total", description: "Failed calls to chat platforms' APIs, by platform");
         DeadLetters = _meter.CreateCounter<long>("chatops_dead_letters_total", description: "Bus messages parked on a dead-letter topic");
         ChatRateLimitWaits = _meter.CreateHistogram<double>("chatops_chat_rate_limit_wait_seconds", "s", "Time spent waiting on chat platforms' rate limits (Retry-After), by platform");
+        GcPauses = _meter.CreateHistogram<double>("chatops_process_gc_pause_duration_seconds", "s", "Each time the garbage collector paused the process, by length");
         ObserveRuntime();
     }
 
@@ -59,6 +60,9 @@ public sealed class ChatOpsMeter : IDisposable
 
     /// <summary>Waits imposed by a chat platform (HTTP 429 Retry-After, or our own pacing), tagged <c>platform</c>.</summary>
     public Histogram<double> ChatRateLimitWaits { get; }
+
+    /// <summary>One garbage-collector pause of this process (the host records them from the runtime's events).</summary>
+    public Histogram<double> GcPauses { get; }
 
     /// <summary>Registers a gauge read at scrape time (e.g. agents connected to this node).</summary>
     public void ObserveGauge(string name, string description, Func<long> read) =>

@@ -13,6 +13,7 @@ public static class MetricsEndpoint
     {
         services.AddSingleton<ChatOpsMeter>();
         services.AddSingleton<PrometheusExporter>();
+        services.AddSingleton<GcPauseRecorder>();
         services.AddSingleton<CommandMetricsConsumer>();
         return services;
     }
@@ -22,6 +23,7 @@ public static class MetricsEndpoint
         var services = app.ServiceProvider;
         var exporter = services.GetRequiredService<PrometheusExporter>();
         var meter = services.GetRequiredService<ChatOpsMeter>();
+        _ = services.GetRequiredService<GcPauseRecorder>(); // listens from now on; disposed with the host
         var gateway = services.GetRequiredService<AgentGateway>();
         meter.ObserveGauge("chatops_agents_connected", "Agents connected to this gateway node", () => gateway.ConnectedServers.Count);
         if (ConsumerLagSource(services.GetRequiredService<IEventBus>()) is { } lag)

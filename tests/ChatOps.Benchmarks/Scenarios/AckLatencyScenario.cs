@@ -38,16 +38,19 @@ public static class AckLatencyScenario
         await baseline.RunAsync(args.Requests, args.Concurrency, Bare);
         var ack = new Latencies($"chatops ack POST /api/chat/messages (c={args.Concurrency})");
         var cpuBefore = server.CpuTime;
+        var gcBefore = await server.GcTotalsAsync();
         await ack.RunAsync(args.Requests, args.Concurrency, ChatOps);
         var cpuPerAck = (server.CpuTime - cpuBefore).TotalMilliseconds / args.Requests;
 
         var openLoop = await OpenLoop.RunAsync(args, "POST /api/chat/messages", Bare, ChatOps);
+        var gcAfter = await server.GcTotalsAsync();
 
         Console.WriteLine(baseline.Line());
         Console.WriteLine(ack.Line());
         Report.Ratio("ack p50", ack.Percentile(50), baseline.Percentile(50));
         Report.Ratio("ack p99", ack.Percentile(99), baseline.Percentile(99));
         openLoop.Print();
+        Console.WriteLine(gcAfter.Since(gcBefore));
         // Includes the router and notifier work each ack sets off (the command fails: no agent).
         Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"server CPU per ack (whole pipeline: intake, router, notifier): {cpuPerAck:0.00} ms; machine load average {LoadAverage()}"));

@@ -72,6 +72,8 @@ public static class SlackAckScenario
         OpenLoop openLoop;
         double cpuPerAck;
         var cpuBefore = server.CpuTime;
+        var gcBefore = await server.GcTotalsAsync();
+        BenchServer.GcTotals gcAfter;
         try
         {
             await ack.RunAsync(args.Requests, args.Concurrency, i => Slack(i, 1));
@@ -79,6 +81,7 @@ public static class SlackAckScenario
             cpuPerAck = (server.CpuTime - cpuBefore).TotalMilliseconds / (2 * args.Requests);
             // One channel: every root queues in one channel's outbox, the harder case.
             openLoop = await OpenLoop.RunAsync(args, "slack slash command ack, one channel", Bare, i => Slack(i, 1), firstIndex: 2 * args.Requests);
+            gcAfter = await server.GcTotalsAsync();
         }
         catch (HttpRequestException)
         {
@@ -97,6 +100,7 @@ public static class SlackAckScenario
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"server CPU per slack ack (whole pipeline: verify, root post, intake, router, notifier): {cpuPerAck:0.00} ms; machine load average {AckLatencyScenario.LoadAverage()}"));
         openLoop.Print();
+        Console.WriteLine(gcAfter.Since(gcBefore));
         Console.WriteLine("target: ack p99 <= 10 ms in the embedded default");
     }
 

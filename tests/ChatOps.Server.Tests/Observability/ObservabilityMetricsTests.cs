@@ -118,6 +118,31 @@ public sealed class ObservabilityMetricsTests(AppFixture fixture) : IClassFixtur
         Assert.True(Value(text, "chatops_process_gc_heap_bytes") > 0);
     }
 
+    [Fact]
+    public async Task Each_gc_pause_is_recorded_in_a_histogram_so_a_long_one_stands_out()
+    {
+        var recorded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ChatOpsMeter.MeterName && instrument.Name == "chatops_process_gc_pause_duration_seconds") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((_, seconds, _, _) =>
+        {
+            if (seconds >= 0) recorded.TrySetResult();
+        });
+        listener.Start();
+        _ = await ScrapeAsync(); // the host is up, so its recorder listens
+
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+        await recorded.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        var text = await ScrapeAsync();
+        Assert.Contains("# TYPE chatops_process_gc_pause_duration_seconds histogram\n", text);
+        Assert.True(Value(text, "chatops_process_gc_pause_duration_seconds_count") >= 1);
+        Assert.InRange(Value(text, "chatops_process_gc_pause_duration_seconds_sum"), 0, 60);
+    }
+
     private static double Value(string text, string series)
     {
         var line = text.Split('\n').Single(l => l.StartsWith(series + " ", StringComparison.Ordinal));
