@@ -16,14 +16,4 @@ public sealed class ClientConfigsTests
         Assert.Equal(Acks.All, config.Acks);
         Assert.True(config.EnableIdempotence);
     }
-
-    // librdkafka leaves Nagle's algorithm on: a small produce or fetch request written while the previous
-    // one is unacknowledged waits for the peer's delayed ACK (up to 40 ms on Linux). Chat commands are
-    // small and latency-bound, so every hop of a command (publish, fetch) sends at once.
-    [Fact]
-    public void Producer_and_consumers_send_small_requests_at_once()
-    {
-        Assert.True(ClientConfigs.Producer(Options).SocketNagleDisable);
-        Assert.True(ClientConfigs.Consumer(Options, "router").SocketNagleDisable);
-    }
 }

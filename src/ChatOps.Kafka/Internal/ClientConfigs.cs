@@ -24,7 +24,6 @@ internal static class ClientConfigs
         MessageMaxBytes = options.MessageMaxBytes + RecordOverheadBytes,
         // Java's partitioner: a key lands on the same partition whichever client wrote it.
         Partitioner = Partitioner.Murmur2Random,
-        SocketNagleDisable = true,
     };
 
     public static ConsumerConfig Consumer(KafkaBusOptions options, string group) => new()
@@ -43,7 +42,6 @@ internal static class ClientConfigs
         // partition is never owned by two members at once.
         PartitionAssignmentStrategy = PartitionAssignmentStrategy.RoundRobin,
         AllowAutoCreateTopics = false,
-        SocketNagleDisable = true,
     };
 
     public static AdminClientConfig Admin(KafkaBusOptions options) => new()
