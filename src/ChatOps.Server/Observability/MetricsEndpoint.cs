@@ -13,7 +13,6 @@ public static class MetricsEndpoint
     {
         services.AddSingleton<ChatOpsMeter>();
         services.AddSingleton<PrometheusExporter>();
-        services.AddSingleton<GcPauseRecorder>();
         services.AddSingleton<CommandMetricsConsumer>();
         return services;
     }
@@ -23,7 +22,8 @@ public static class MetricsEndpoint
         var services = app.ServiceProvider;
         var exporter = services.GetRequiredService<PrometheusExporter>();
         var meter = services.GetRequiredService<ChatOpsMeter>();
-        _ = services.GetRequiredService<GcPauseRecorder>(); // listens from now on; disposed with the host
+        var gcPauses = GcPauseRecorder.Attach(meter);
+        services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(gcPauses.Dispose);
         var gateway = services.GetRequiredService<AgentGateway>();
         meter.ObserveGauge("chatops_agents_connected", "Agents connected to this gateway node", () => gateway.ConnectedServers.Count);
         if (ConsumerLagSource(services.GetRequiredService<IEventBus>()) is { } lag)
