@@ -84,15 +84,7 @@ public sealed partial class AlertBurstUnderThrottlingTests : IAsyncLifetime
     {
         if (_subscription is not null) await _subscription.DisposeAsync();
         // Shutting down gives queued messages a few seconds on the clock: move it while anything waits.
-        var disposing = _services.DisposeAsync().AsTask();
-        while (!disposing.IsCompleted)
-        {
-            var (pending, changed) = _clock.Snapshot();
-            if (pending.Count > 0) _clock.AdvanceTo(pending.Max(t => t.DueAt));
-            else await Task.WhenAny(disposing, changed);
-        }
-
-        await disposing;
+        await _clock.RunOutAsync(_services.DisposeAsync().AsTask());
         _slack.Dispose();
         try
         {

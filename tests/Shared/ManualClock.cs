@@ -49,6 +49,22 @@ public sealed class ManualClock(DateTimeOffset start) : TimeProvider
         if (by > TimeSpan.Zero) _fake.Advance(by);
     }
 
+    /// <summary>
+    /// Waits for <paramref name="work"/> while moving the clock to the last pending timer whenever one waits
+    /// (a shutdown that gives queued messages a few seconds on the clock, for one).
+    /// </summary>
+    public async Task RunOutAsync(Task work)
+    {
+        while (!work.IsCompleted)
+        {
+            var (pending, changed) = Snapshot();
+            if (pending.Count > 0) AdvanceTo(pending.Max(t => t.DueAt));
+            else await Task.WhenAny(work, changed);
+        }
+
+        await work;
+    }
+
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new WatchedTimer(this);
