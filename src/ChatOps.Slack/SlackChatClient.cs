@@ -19,15 +19,17 @@ public sealed partial class SlackChatClient : IChatClient
 
     private readonly SlackOutbox _outbox;
     private readonly SlackRoots _roots;
+    private readonly PendingRoots _pendingRoots;
     private readonly SlackOptions _options;
     private readonly ILogger<SlackChatClient> _logger;
     private readonly ExpiringCache<bool> _posted;
     private readonly ExpiringCache<OutputBudget> _output;
 
-    internal SlackChatClient(SlackOutbox outbox, SlackRoots roots, SlackOptions options, TimeProvider time, ILogger<SlackChatClient> logger)
+    internal SlackChatClient(SlackOutbox outbox, SlackRoots roots, PendingRoots pendingRoots, SlackOptions options, TimeProvider time, ILogger<SlackChatClient> logger)
     {
         _outbox = outbox;
         _roots = roots;
+        _pendingRoots = pendingRoots;
         _options = options;
         _logger = logger;
         _posted = new ExpiringCache<bool>(time, TimeSpan.FromHours(6), 200_000);
@@ -41,6 +43,7 @@ public sealed partial class SlackChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(thread);
         ArgumentNullException.ThrowIfNull(reply);
         var threadTs = thread.Thread ?? thread.Get(SlackRoots.RootKey)
+            ?? (RootComesLater(thread) ? await _pendingRoots.ResolveAsync(thread, cancellationToken) : null)
             ?? throw new ChatDeliveryException(Platform, "no_thread", "a Slack reply needs the thread of its request");
         var dedupeKey = thread.Channel + "|" + reply.DedupeKey;
         if (!_posted.TryAdd(dedupeKey, true))
@@ -74,7 +77,9 @@ public sealed partial class SlackChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(thread);
         ArgumentNullException.ThrowIfNull(view);
-        var rootTs = thread.Get(SlackRoots.RootKey) ?? thread.Thread
+        // A root posted after the ack is not the thread a mention came from: never update that one instead.
+        var rootTs = thread.Get(SlackRoots.RootKey)
+            ?? (RootComesLater(thread) ? await _pendingRoots.ResolveAsync(thread, cancellationToken) : thread.Thread)
             ?? throw new ChatDeliveryException(Platform, "no_root", "a Slack command update needs its root message");
         var rendered = _roots.Apply(thread, rootTs, view);
         await _outbox.Enqueue(Outbound.Update(thread.Channel, rootTs, () => _roots.Current(thread.Channel, rootTs, rendered))).WaitAsync(cancellationToken);
@@ -121,6 +126,8 @@ public sealed partial class SlackChatClient : IChatClient
         // forgetting the dedupe key lets a redelivered event try again.
         _ = all.ContinueWith(_ => _posted.Remove(dedupeKey), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
+
+    private static bool RootComesLater(ChatRef thread) => thread.Get(PendingRoots.RootLaterKey) is not null;
 
     // The notifier's output keys are "{commandId}:out:{seq}"; the command id names the stored output.
     private static string? CommandIdOf(string dedupeKey)

@@ -47,6 +47,20 @@ public sealed class SlackOptions
     /// </summary>
     public TimeSpan AckBudget { get; set; } = TimeSpan.FromSeconds(2.5);
 
+    /// <summary>
+    /// In a channel ChatOps posted in during the last ten minutes, acknowledge a command as soon as it
+    /// is queued and post its thread root after (Slack's <c>chat.postMessage</c> takes 100–300 ms).
+    /// Elsewhere, and always when false, the root is posted first, so a command typed where ChatOps
+    /// cannot post is refused instead of run.
+    /// </summary>
+    public bool AckFirst { get; set; } = true;
+
+    /// <summary>
+    /// How long a notifier in another process waits for a root posted after the ack before the
+    /// command's messages are given up (logged; the output stays on the admin page).
+    /// </summary>
+    public TimeSpan RootWait { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>The pace of messages into one channel (Slack allows about one per second).</summary>
     public TimeSpan ChannelInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -93,6 +107,8 @@ public sealed class SlackOptions
         if (section[nameof(Users)] is { Length: > 0 } users) options.Users = users;
         options.SocketMode = options.Flag(section, nameof(SocketMode), options.SocketMode);
         options.AckBudget = options.Duration(section, nameof(AckBudget), options.AckBudget);
+        options.AckFirst = options.Flag(section, nameof(AckFirst), options.AckFirst);
+        options.RootWait = options.Duration(section, nameof(RootWait), options.RootWait);
         options.ChannelInterval = options.Duration(section, nameof(ChannelInterval), options.ChannelInterval);
         options.RetryBaseDelay = options.Duration(section, nameof(RetryBaseDelay), options.RetryBaseDelay);
         options.MaxRetryDelay = options.Duration(section, nameof(MaxRetryDelay), options.MaxRetryDelay);
@@ -124,6 +140,7 @@ public sealed class SlackOptions
         errors.AddRange(SlackUserMappings.Parse(Users, out _).Select(problem => $"{Key(nameof(Users))}: {problem}"));
         if (AckBudget <= TimeSpan.Zero || AckBudget > TimeSpan.FromSeconds(2.8))
             errors.Add($"{Key(nameof(AckBudget))} must be between 0 and 2.8 seconds: Slack gives up after 3 s");
+        if (RootWait <= TimeSpan.Zero || RootWait > TimeSpan.FromHours(1)) errors.Add($"{Key(nameof(RootWait))} must be between 0 and 1 hour");
         if (ChannelInterval < TimeSpan.Zero) errors.Add($"{Key(nameof(ChannelInterval))} must not be negative");
         if (RootBurst is < 0 or > 10) errors.Add($"{Key(nameof(RootBurst))} must be between 0 and 10");
         if (RetryBaseDelay < TimeSpan.Zero) errors.Add($"{Key(nameof(RetryBaseDelay))} must not be negative");

@@ -49,13 +49,14 @@ public static class SlackServiceCollectionExtensions
         services.AddSingleton<SlackOutbox>();
         services.AddSingleton<SlackResponder>();
         services.AddSingleton<SlackRoots>();
+        services.AddSingleton<PendingRoots>();
         services.AddSingleton<SlackIdentity>();
         services.AddSingleton<SlackCommandFlow>();
         services.AddSingleton<SlashCommandHandler>();
         services.AddSingleton<SlackEventHandler>();
         services.AddSingleton<SlackInteractionHandler>();
         services.AddSingleton(sp => new SlackChatClient(
-            sp.GetRequiredService<SlackOutbox>(), sp.GetRequiredService<SlackRoots>(), options,
+            sp.GetRequiredService<SlackOutbox>(), sp.GetRequiredService<SlackRoots>(), sp.GetRequiredService<PendingRoots>(), options,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SlackChatClient>>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatClient, SlackChatClient>(sp => sp.GetRequiredService<SlackChatClient>()));
         services.AddSingleton(sp => new SlackAlertChannel(

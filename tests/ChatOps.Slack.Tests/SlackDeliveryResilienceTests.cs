@@ -12,11 +12,18 @@ namespace ChatOps.Slack.Tests;
 /// Reliability test 22 for Slack: 429 with Retry-After, 5xx bursts and timeouts are survived with
 /// nothing lost and nothing doubled; posting is paced per channel; final errors carry Slack's code.
 /// </summary>
-public sealed class SlackDeliveryResilienceTests : IDisposable
+public sealed class SlackDeliveryResilienceTests : IAsyncLifetime
 {
     private readonly FakeSlackApi _slack = new();
+    private TemporaryLedger _ledger = null!;
 
-    public void Dispose() => _slack.Dispose();
+    public async Task InitializeAsync() => _ledger = await TemporaryLedger.CreateAsync();
+
+    public async Task DisposeAsync()
+    {
+        _slack.Dispose();
+        await _ledger.DisposeAsync();
+    }
 
     [Fact]
     public async Task A_429_is_waited_out_for_exactly_its_Retry_After_then_the_message_goes_through()
@@ -285,6 +292,7 @@ public sealed class SlackDeliveryResilienceTests : IDisposable
         var options = Options(configure);
         var api = new SlackWebApiClient(new HttpClient(), options, time, NullLogger<SlackWebApiClient>.Instance);
         var outbox = new SlackOutbox(api, options, time, NullLogger<SlackOutbox>.Instance);
-        return (new SlackChatClient(outbox, new SlackRoots(time), options, time, NullLogger<SlackChatClient>.Instance), outbox);
+        var pendingRoots = new PendingRoots(_ledger.Ledger, options, time, NullLogger<PendingRoots>.Instance);
+        return (new SlackChatClient(outbox, new SlackRoots(time), pendingRoots, options, time, NullLogger<SlackChatClient>.Instance), outbox);
     }
 }

@@ -9,10 +9,11 @@ namespace ChatOps.Slack.Internal;
 /// <summary>
 /// The path of a command typed in Slack (slash command, mention or DM) into ChatOps:
 /// identity → <see cref="CommandIntake.PrepareAsync"/> → the in-channel root message → publish.
-/// The root is posted before the command is published, so its ts travels in the command's
-/// <see cref="ChatRef"/> and any notifier process, anywhere, replies into the right thread with no
-/// shared state. A command whose root cannot be posted is not run (its output would have nowhere
-/// to go), and the user is told why.
+/// In a channel ChatOps has not posted in lately the root is posted before the command is
+/// published, so its ts travels in the command's <see cref="ChatRef"/>, and a command whose root
+/// cannot be posted is not run (its output would have nowhere to go); the user is told why. Where
+/// ChatOps posted a moment ago (<see cref="PendingRoots"/>), the command is published and
+/// acknowledged at once and the root follows: the ack does not wait for Slack.
 /// </summary>
 internal sealed partial class SlackCommandFlow(
     CommandIntake intake,
@@ -20,6 +21,9 @@ internal sealed partial class SlackCommandFlow(
     ICommandStore commands,
     SlackOutbox outbox,
     SlackRoots roots,
+    PendingRoots pendingRoots,
+    SlackResponder responder,
+    SlackOptions options,
     ILogger<SlackCommandFlow> logger)
 {
     public async Task<FlowResult> RunAsync(SlackInbound inbound, CancellationToken cancellationToken)
@@ -47,32 +51,111 @@ internal sealed partial class SlackCommandFlow(
 
         var single = TargetSelector.TryParse(pending.Target, out var selector, out _) && selector.Kind == TargetKind.Id;
         var rootRequest = new RootRequest(pending.RequestId, inbound.UserId, requester.DisplayName, pending.Text, pending.Target, single);
+        var rootPost = outbox.Enqueue(Outbound.Post(inbound.ChannelId, inbound.ThreadTs, SlackBlocks.Root(rootRequest, [], 0)), first: true);
+        if (options.AckFirst && pendingRoots.IsPostable(inbound.ChannelId))
+            return await SubmitBeforeRootAsync(inbound, decision, replyTo, rootRequest, rootPost, cancellationToken);
+
         string rootTs;
         try
         {
-            rootTs = (await outbox.Enqueue(Outbound.Post(inbound.ChannelId, inbound.ThreadTs, SlackBlocks.Root(rootRequest, [], 0)), first: true)
-                .WaitAsync(cancellationToken))!;
+            rootTs = (await rootPost.WaitAsync(cancellationToken))!;
         }
         catch (ChatDeliveryException ex)
         {
+            pendingRoots.ForgetPostable(inbound.ChannelId);
             LogRootFailed(pending.RequestId, inbound.ChannelId, ex.ErrorCode);
             return new FlowResult(FlowOutcome.NotRun, CannotPost(ex.ErrorCode));
         }
 
         roots.Register(inbound.ChannelId, rootTs, rootRequest);
+        pendingRoots.MarkPostable(inbound.ChannelId);
         extra[SlackRoots.RootKey] = rootTs;
         var threaded = replyTo with { Thread = inbound.ThreadTs ?? rootTs, Extra = extra };
         var refused = await intake.SubmitAsync(decision with { Pending = pending with { ReplyTo = threaded } }, cancellationToken);
         if (refused is not null)
         {
-            var view = new CommandView(pending.RequestId, pending.Target, pending.Text, requester.DisplayName, CommandState.Rejected, null, null, refused.Text);
-            var rendered = roots.Apply(threaded, rootTs, view);
-            _ = outbox.Enqueue(Outbound.Update(inbound.ChannelId, rootTs, () => rendered));
+            ShowRefusal(threaded, rootTs, rootRequest, refused);
             return new FlowResult(FlowOutcome.NotRun, refused.Text);
         }
 
         return new FlowResult(FlowOutcome.Queued, decision.Reply.Text, pending.RequestId);
     }
+
+    // The ack-first path: the command carries "root later" instead of the root's ts; whoever posts into
+    // its thread waits for the root through PendingRoots (here, or from the store in another process).
+    private async Task<FlowResult> SubmitBeforeRootAsync(
+        SlackInbound inbound, IntakeDecision decision, ChatRef replyTo, RootRequest rootRequest, Task<string?> rootPost, CancellationToken cancellationToken)
+    {
+        var pending = decision.Pending!;
+        var registered = RegisterAsync(rootPost, inbound.ChannelId, rootRequest);
+        pendingRoots.Track(pending.RequestId, registered);
+        var extra = new Dictionary<string, string>(replyTo.Extra!, StringComparer.Ordinal) { [PendingRoots.RootLaterKey] = "true" };
+        var threaded = replyTo with { Extra = extra };
+        var refused = await intake.SubmitAsync(decision with { Pending = pending with { ReplyTo = threaded } }, cancellationToken);
+        _ = FinishRootAsync(registered, inbound, threaded, rootRequest, refused);
+        return refused is null
+            ? new FlowResult(FlowOutcome.QueuedRootFollows, decision.Reply.Text, pending.RequestId)
+            : new FlowResult(FlowOutcome.NotRun, refused.Text);
+    }
+
+    // Ends once the root is known to SlackRoots, so a reply that waited for it renders the whole request.
+    private async Task<string> RegisterAsync(Task<string?> rootPost, string channel, RootRequest request)
+    {
+        var rootTs = (await rootPost)!;
+        roots.Register(channel, rootTs, request);
+        pendingRoots.MarkPostable(channel);
+        return rootTs;
+    }
+
+    private async Task FinishRootAsync(Task<string> registered, SlackInbound inbound, ChatRef threaded, RootRequest rootRequest, IntakeReply? refused)
+    {
+        string rootTs;
+        try
+        {
+            rootTs = await registered;
+        }
+        catch (ChatDeliveryException ex)
+        {
+            // Rare: ChatOps posted here minutes ago and cannot now (removed from the channel, Slack down
+            // past every retry). The command is queued already; the user hears where to follow it.
+            pendingRoots.ForgetPostable(inbound.ChannelId);
+            LogRootFailedAfterAck(rootRequest.RequestId, inbound.ChannelId, ex.ErrorCode);
+            await SaveQuietlyAsync(rootRequest.RequestId, () => pendingRoots.SaveFailedAsync(rootRequest.RequestId, inbound.ChannelId, ex.ErrorCode));
+            if (refused is null)
+                responder.TryQueue(new PendingAnswer(rootRequest.RequestId, inbound.ChannelId, inbound.UserId, inbound.ThreadTs, inbound.ResponseUrl,
+                    SlackBlocks.Reply(RootLost(rootRequest.RequestId, ex.ErrorCode))));
+            return;
+        }
+
+        await SaveQuietlyAsync(rootRequest.RequestId, () => pendingRoots.SavePostedAsync(rootRequest.RequestId, inbound.ChannelId, rootTs));
+        if (refused is not null) ShowRefusal(threaded, rootTs, rootRequest, refused);
+    }
+
+    private async Task SaveQuietlyAsync(string requestId, Func<Task> save)
+    {
+        try
+        {
+            await save();
+        }
+        catch (Exception ex)
+        {
+            // This process still knows the root; a notifier elsewhere waits for it, then gives up with a log line.
+            LogRootNotSaved(requestId, ex);
+        }
+    }
+
+    private void ShowRefusal(ChatRef threaded, string rootTs, RootRequest rootRequest, IntakeReply refused)
+    {
+        var view = new CommandView(rootRequest.RequestId, rootRequest.Target, rootRequest.CommandText, rootRequest.RequesterName, CommandState.Rejected, null, null, refused.Text);
+        var rendered = roots.Apply(threaded, rootTs, view);
+        _ = outbox.Enqueue(Outbound.Update(threaded.Channel, rootTs, () => rendered));
+    }
+
+    private static string RootLost(string requestId, string errorCode) =>
+        $"#{requestId} is queued, but I could not post its thread here ({errorCode}); follow it with `history` or on the admin page (`/api/commands/{requestId}`). "
+        + (errorCode is "not_in_channel" or "channel_not_found"
+            ? "Invite me with `/invite @ChatOps` so the next command gets its thread."
+            : "The next command here waits until its thread is posted.");
 
     private static string CannotPost(string errorCode) => errorCode switch
     {
@@ -87,4 +170,10 @@ internal sealed partial class SlackCommandFlow(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: could not post the root message in {Channel} ({ErrorCode}); not run")]
     private partial void LogRootFailed(string requestId, string channel, string errorCode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: acknowledged and queued, but its root message could not be posted in {Channel} ({ErrorCode}); the user was told, its thread messages cannot be posted")]
+    private partial void LogRootFailedAfterAck(string requestId, string channel, string errorCode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: could not save its root message for other processes")]
+    private partial void LogRootNotSaved(string requestId, Exception exception);
 }

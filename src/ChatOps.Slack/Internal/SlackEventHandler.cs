@@ -62,7 +62,7 @@ internal sealed partial class SlackEventHandler(
             LogHandled(requestId, e.EventId, e.TeamId, e.User!, result.Outcome.ToString());
             switch (result.Outcome)
             {
-                case FlowOutcome.Queued or FlowOutcome.Duplicate:
+                case FlowOutcome.Queued or FlowOutcome.QueuedRootFollows or FlowOutcome.Duplicate:
                     return; // the root message in the thread says it all
                 case FlowOutcome.NotMapped:
                     await outbox.Enqueue(Outbound.Ephemeral(e.Channel!, e.User!, threadTs, SlackBlocks.Reply(result.Text)));

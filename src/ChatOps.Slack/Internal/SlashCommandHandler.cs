@@ -38,7 +38,7 @@ internal sealed partial class SlashCommandHandler(
 
     private async Task<string> RunAsync(SlashCommand command, string requestId)
     {
-        var inbound = new SlackInbound(command.TeamId, command.UserId, command.ChannelId, SlackText.Unescape(command.Text), requestId, null);
+        var inbound = new SlackInbound(command.TeamId, command.UserId, command.ChannelId, SlackText.Unescape(command.Text), requestId, null, command.ResponseUrl);
         var result = await flow.RunAsync(inbound, CancellationToken.None);
         LogHandled(requestId, command.TeamId, command.UserId, result.Outcome.ToString());
         return result.Text;

@@ -44,6 +44,28 @@ public sealed class SlackEndToEndTests(SlackServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_command_acked_before_its_root_still_gets_its_whole_thread_from_the_real_agent()
+    {
+        // The first command makes the channel one ChatOps has just posted in; the second is acked at once.
+        var (_, first, _) = await SendAsync(SignedSlack.SlashCommand(Admin, "admin", "run echo warm-the-channel on web-1", "e2e-trigger-ackfirst-1", Slack.ResponseUrl("ackfirst-1")));
+        var firstId = CommandIdIn(first);
+        await Slack.WaitForAsync(all => all.Any(c => c.Method == "chat.postMessage" && c.BlockText.Contains($"request #{firstId}", StringComparison.Ordinal)));
+
+        var (_, ack, _) = await SendAsync(SignedSlack.SlashCommand(Admin, "admin", "run echo after-the-ack on web-1", "e2e-trigger-ackfirst-2", Slack.ResponseUrl("ackfirst-2")));
+        var commandId = CommandIdIn(ack);
+
+        var calls = await Slack.WaitForAsync(all => all.Any(c => c.Method == "chat.update" && c.BlockText.Contains($"#{commandId}", StringComparison.Ordinal) && c.BlockText.Contains("succeeded", StringComparison.Ordinal)),
+            context: () => Server.Output);
+        Assert.Contains($"Slack slash command {commandId} from {SignedSlack.Team}/{Admin}: QueuedRootFollows", Server.Output);
+        var root = Assert.Single(calls, c => c.Method == "chat.postMessage" && c.ThreadTs is null && c.BlockText.Contains($"request #{commandId}", StringComparison.Ordinal));
+        var thread = calls.Where(c => c.Method == "chat.postMessage" && c.ThreadTs == root.PostedTs).ToList();
+        Assert.Contains(thread, c => c.Text.Contains($"#{commandId} is running on `web-1`", StringComparison.Ordinal));
+        Assert.Contains(thread, c => c.Text.Contains("after-the-ack", StringComparison.Ordinal));
+        Assert.Contains(thread, c => c.Text.Contains($"#{commandId} finished on `web-1`: exit code 0", StringComparison.Ordinal));
+        Assert.All(calls.Where(c => c.Method == "chat.update" && c.BlockText.Contains($"#{commandId}", StringComparison.Ordinal)), c => Assert.Equal(root.PostedTs, c.Get("ts")));
+    }
+
+    [Fact]
     public async Task The_requester_clicking_cancel_stops_a_running_sleep()
     {
         var (_, ack, _) = await SendAsync(SignedSlack.SlashCommand(Admin, "admin", "run sleep 60 on web-1", "e2e-trigger-sleep", Slack.ResponseUrl("sleep")));

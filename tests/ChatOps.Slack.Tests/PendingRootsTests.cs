@@ -1,0 +1,108 @@
+using ChatOps.Core.Domain;
+using ChatOps.Core.Ports;
+using ChatOps.Slack.Internal;
+using ChatOps.Slack.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ChatOps.Slack.Tests;
+
+/// <summary>
+/// A root posted after the ack, seen from a notifications service in another process: it finds the
+/// root in the store (the chat service saves it there), waits while it is not there yet, learns when
+/// it could not be posted, and gives up after <see cref="SlackOptions.RootWait"/>. Two ledgers on one
+/// SQLite file stand for the two processes.
+/// </summary>
+public sealed class PendingRootsTests : IAsyncLifetime
+{
+    private const string Channel = "C0CHAN001";
+    private readonly FakeSlackApi _slack = new();
+    private TemporaryLedger _store = null!;
+
+    public async Task InitializeAsync() => _store = await TemporaryLedger.CreateAsync();
+
+    public async Task DisposeAsync()
+    {
+        _slack.Dispose();
+        await _store.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_reply_waits_for_a_root_the_chat_process_has_not_saved_yet_then_goes_into_its_thread()
+    {
+        var chat = Roots(_store.Ledger);
+        var (notifier, outbox) = Notifier(_store.Another());
+        await using var _ = outbox;
+
+        var reply = notifier.PostReplyAsync(RootLater("req0001"), new ChatReply("▶️ #req0001 is running", ReplyKind.Status, "req0001:dispatched"));
+        var waited = !reply.IsCompleted;
+        await chat.SavePostedAsync("req0001", Channel, "1700000000.000777");
+        await reply.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(waited);
+        Assert.Equal("1700000000.000777", Assert.Single(_slack.Delivered("chat.postMessage")).ThreadTs);
+    }
+
+    [Fact]
+    public async Task The_root_of_a_mention_is_updated_not_the_message_that_mentioned_ChatOps()
+    {
+        var chat = Roots(_store.Ledger);
+        var (notifier, outbox) = Notifier(_store.Another());
+        await using var _ = outbox;
+        await chat.SavePostedAsync("req0002", Channel, "1700000000.000888");
+
+        await notifier.UpdateCommandAsync(RootLater("req0002", mentionThread: "1515449522.000016"),
+            new CommandView("req0002", "web-1", "run uptime on web-1", "Alice", CommandState.Running, null, null, null));
+
+        Assert.Equal("1700000000.000888", Assert.Single(_slack.Delivered("chat.update")).Get("ts"));
+    }
+
+    [Fact]
+    public async Task A_root_that_could_not_be_posted_fails_its_replies_with_slacks_error_code()
+    {
+        var chat = Roots(_store.Ledger);
+        var (notifier, outbox) = Notifier(_store.Another());
+        await using var _ = outbox;
+        await chat.SaveFailedAsync("req0003", Channel, "not_in_channel");
+
+        var error = await Assert.ThrowsAsync<ChatDeliveryException>(() =>
+            notifier.PostReplyAsync(RootLater("req0003"), new ChatReply("done", ReplyKind.Status, "req0003:done")));
+
+        Assert.Equal("not_in_channel", error.ErrorCode);
+        Assert.Empty(_slack.Calls.Snapshot);
+    }
+
+    [Fact]
+    public async Task A_root_that_never_appears_is_given_up_after_the_root_wait()
+    {
+        var (notifier, outbox) = Notifier(_store.Another(), o => o.RootWait = TimeSpan.FromMilliseconds(300));
+        await using var _ = outbox;
+
+        var error = await Assert.ThrowsAsync<ChatDeliveryException>(() =>
+            notifier.PostReplyAsync(RootLater("req0004"), new ChatReply("done", ReplyKind.Status, "req0004:done")).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal("no_root", error.ErrorCode);
+        Assert.Empty(_slack.Calls.Snapshot);
+    }
+
+    private static ChatRef RootLater(string requestId, string? mentionThread = null) =>
+        new("slack", Channel, mentionThread, new Dictionary<string, string> { ["request"] = requestId, ["root_later"] = "true" });
+
+    private SlackOptions Options(Action<SlackOptions>? configure = null)
+    {
+        var options = new SlackOptions { SigningSecret = "secret", BotToken = "xoxb-test", ApiBaseUrl = _slack.ApiBaseUrl, ChannelInterval = TimeSpan.Zero };
+        configure?.Invoke(options);
+        return options;
+    }
+
+    private PendingRoots Roots(INotificationLedger ledger, SlackOptions? options = null) =>
+        new(ledger, options ?? Options(), TimeProvider.System, NullLogger<PendingRoots>.Instance);
+
+    private (SlackChatClient Client, SlackOutbox Outbox) Notifier(INotificationLedger ledger, Action<SlackOptions>? configure = null)
+    {
+        var options = Options(configure);
+        var api = new SlackWebApiClient(new HttpClient(), options, TimeProvider.System, NullLogger<SlackWebApiClient>.Instance);
+        var outbox = new SlackOutbox(api, options, TimeProvider.System, NullLogger<SlackOutbox>.Instance);
+        var client = new SlackChatClient(outbox, new SlackRoots(TimeProvider.System), Roots(ledger, options), options, TimeProvider.System, NullLogger<SlackChatClient>.Instance);
+        return (client, outbox);
+    }
+}
