@@ -1,3 +1,4 @@
+using ChatOps.Core.Observability;
 using ChatOps.Core.Ports;
 using ChatOps.Embedded.Sqlite;
 using ChatOps.Embedded.Sqlite.Internal;
@@ -30,7 +31,7 @@ public static class SqliteStoreExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteStoreOptions>, SqliteStoreOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new SqliteConnectionFactory(sp.GetRequiredService<IOptions<SqliteStoreOptions>>()));
+        services.TryAddSingleton(sp => new SqliteConnectionFactory(sp.GetRequiredService<IOptions<SqliteStoreOptions>>()) { Meter = sp.GetService<ChatOpsMeter>() });
         services.TryAddSingleton(sp => new SqliteMigrator(sp.GetRequiredService<SqliteConnectionFactory>(), sp.GetRequiredService<TimeProvider>()));
 
         services.TryAddSingleton<IServerStore>(sp => new SqliteServerStore(sp.GetRequiredService<SqliteConnectionFactory>()));

@@ -22,6 +22,7 @@ public sealed class ChatOpsMeter : IDisposable
         DeadLetters = _meter.CreateCounter<long>("chatops_dead_letters_total", description: "Bus messages parked on a dead-letter topic");
         ChatRateLimitWaits = _meter.CreateHistogram<double>("chatops_chat_rate_limit_wait_seconds", "s", "Time spent waiting on chat platforms' rate limits (Retry-After), by platform");
         GcPauses = _meter.CreateHistogram<double>("chatops_process_gc_pause_duration_seconds", "s", "Each time the garbage collector paused the process, by length");
+        StoreWrites = _meter.CreateHistogram<double>("chatops_store_write_duration_seconds", "s", "One batch of writes to the embedded store, BEGIN to COMMIT, by backend");
         ObserveRuntime();
     }
 
@@ -63,6 +64,12 @@ public sealed class ChatOpsMeter : IDisposable
 
     /// <summary>One garbage-collector pause of this process (the host records them from the runtime's events).</summary>
     public Histogram<double> GcPauses { get; }
+
+    /// <summary>
+    /// One write transaction of the embedded store. Every write waits for the batch ahead of it, so a slow
+    /// commit (the disk busy with a checkpoint's fsync) shows here before it shows as request latency.
+    /// </summary>
+    public Histogram<double> StoreWrites { get; }
 
     /// <summary>Registers a gauge read at scrape time (e.g. agents connected to this node).</summary>
     public void ObserveGauge(string name, string description, Func<long> read) =>

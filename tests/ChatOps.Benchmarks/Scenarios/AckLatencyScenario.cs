@@ -39,6 +39,7 @@ public static class AckLatencyScenario
         var ack = new Latencies($"chatops ack POST /api/chat/messages (c={args.Concurrency})");
         var cpuBefore = server.CpuTime;
         var gcBefore = await server.GcTotalsAsync();
+        var loadGcMark = LoadGeneratorGc.Mark();
         await ack.RunAsync(args.Requests, args.Concurrency, ChatOps);
         var cpuPerAck = (server.CpuTime - cpuBefore).TotalMilliseconds / args.Requests;
 
@@ -51,6 +52,7 @@ public static class AckLatencyScenario
         Report.Ratio("ack p99", ack.Percentile(99), baseline.Percentile(99));
         openLoop.Print();
         Console.WriteLine(gcAfter.Since(gcBefore));
+        Console.WriteLine(LoadGeneratorGc.Since(loadGcMark));
         // Includes the router and notifier work each ack sets off (the command fails: no agent).
         Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"server CPU per ack (whole pipeline: intake, router, notifier): {cpuPerAck:0.00} ms; machine load average {LoadAverage()}"));

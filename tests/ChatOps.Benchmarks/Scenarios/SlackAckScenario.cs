@@ -73,6 +73,7 @@ public static class SlackAckScenario
         double cpuPerAck;
         var cpuBefore = server.CpuTime;
         var gcBefore = await server.GcTotalsAsync();
+        var loadGcMark = LoadGeneratorGc.Mark();
         BenchServer.GcTotals gcAfter;
         try
         {
@@ -101,6 +102,7 @@ public static class SlackAckScenario
             $"server CPU per slack ack (whole pipeline: verify, root post, intake, router, notifier): {cpuPerAck:0.00} ms; machine load average {AckLatencyScenario.LoadAverage()}"));
         openLoop.Print();
         Console.WriteLine(gcAfter.Since(gcBefore));
+        Console.WriteLine(LoadGeneratorGc.Since(loadGcMark));
         Console.WriteLine("target: ack p99 <= 10 ms in the embedded default");
     }
 

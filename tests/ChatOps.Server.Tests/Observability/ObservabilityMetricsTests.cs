@@ -143,6 +143,20 @@ public sealed class ObservabilityMetricsTests(AppFixture fixture) : IClassFixtur
         Assert.InRange(Value(text, "chatops_process_gc_pause_duration_seconds_sum"), 0, 60);
     }
 
+    [Fact]
+    public async Task Every_write_to_the_embedded_store_is_timed_so_a_stalled_disk_shows()
+    {
+        const string count = "chatops_store_write_duration_seconds_count{backend=\"sqlite\"}";
+        var before = await ScrapeAsync();
+
+        await App.Get<IServerStore>().UpsertAsync(new ChatOps.Core.Domain.Server("obs-store-write", null, [], DateTimeOffset.UtcNow));
+
+        var after = await ScrapeAsync();
+        Assert.Contains("# TYPE chatops_store_write_duration_seconds histogram\n", after);
+        Assert.True(Value(after, count) > (before.Contains(count, StringComparison.Ordinal) ? Value(before, count) : 0));
+        Assert.InRange(Value(after, "chatops_store_write_duration_seconds_sum{backend=\"sqlite\"}"), 0, 60);
+    }
+
     private static double Value(string text, string series)
     {
         var line = text.Split('\n').Single(l => l.StartsWith(series + " ", StringComparison.Ordinal));
