@@ -42,9 +42,19 @@ public sealed partial class SlackChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(thread);
         ArgumentNullException.ThrowIfNull(reply);
-        var threadTs = thread.Thread ?? thread.Get(SlackRoots.RootKey)
-            ?? (RootComesLater(thread) ? await _pendingRoots.ResolveAsync(thread, cancellationToken) : null)
-            ?? throw new ChatDeliveryException(Platform, "no_thread", "a Slack reply needs the thread of its request");
+        string? threadTs;
+        if (RootComesLater(thread))
+        {
+            // Even a mention's replies (its thread is known) wait: the root is the first message of the command there.
+            if (await RootOrNullAsync(thread, reply.DedupeKey, cancellationToken) is not { } root) return;
+            threadTs = thread.Thread ?? root;
+        }
+        else
+        {
+            threadTs = thread.Thread ?? thread.Get(SlackRoots.RootKey);
+        }
+
+        if (threadTs is null) throw new ChatDeliveryException(Platform, "no_thread", "a Slack reply needs the thread of its request");
         var dedupeKey = thread.Channel + "|" + reply.DedupeKey;
         if (!_posted.TryAdd(dedupeKey, true))
         {
@@ -78,9 +88,18 @@ public sealed partial class SlackChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(thread);
         ArgumentNullException.ThrowIfNull(view);
         // A root posted after the ack is not the thread a mention came from: never update that one instead.
-        var rootTs = thread.Get(SlackRoots.RootKey)
-            ?? (RootComesLater(thread) ? await _pendingRoots.ResolveAsync(thread, cancellationToken) : thread.Thread)
-            ?? throw new ChatDeliveryException(Platform, "no_root", "a Slack command update needs its root message");
+        string? rootTs;
+        if (RootComesLater(thread))
+        {
+            if (await RootOrNullAsync(thread, $"{view.CommandId}:{view.State}", cancellationToken) is not { } root) return;
+            rootTs = root;
+        }
+        else
+        {
+            rootTs = thread.Get(SlackRoots.RootKey) ?? thread.Thread;
+        }
+
+        if (rootTs is null) throw new ChatDeliveryException(Platform, "no_root", "a Slack command update needs its root message");
         var rendered = _roots.Apply(thread, rootTs, view);
         await _outbox.Enqueue(Outbound.Update(thread.Channel, rootTs, () => _roots.Current(thread.Channel, rootTs, rendered))).WaitAsync(cancellationToken);
     }
@@ -129,6 +148,22 @@ public sealed partial class SlackChatClient : IChatClient
 
     private static bool RootComesLater(ChatRef thread) => thread.Get(PendingRoots.RootLaterKey) is not null;
 
+    // A root that could not be posted (the requester was told) or never appeared: the message has no
+    // thread to go to. Retrying cannot give it one, so it is logged and left; the command's output and
+    // status stay on the admin page.
+    private async Task<string?> RootOrNullAsync(ChatRef thread, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _pendingRoots.ResolveAsync(thread, cancellationToken);
+        }
+        catch (ChatDeliveryException ex)
+        {
+            LogNoRoot(thread.Get(SlackRoots.RequestKey) ?? "?", what, ex.ErrorCode);
+            return null;
+        }
+    }
+
     // The notifier's output keys are "{commandId}:out:{seq}"; the command id names the stored output.
     private static string? CommandIdOf(string dedupeKey)
     {
@@ -150,6 +185,9 @@ public sealed partial class SlackChatClient : IChatClient
         public int Shown { get; set; }
         public bool PointerPosted { get; set; }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: {What} not posted to Slack: the request's thread root could not be posted ({ErrorCode}); its status and output are at /api/commands")]
+    private partial void LogNoRoot(string requestId, string what, string errorCode);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Slack reply {DedupeKey} was posted already; skipped")]
     private partial void LogDuplicate(string dedupeKey);

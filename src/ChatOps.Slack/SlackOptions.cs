@@ -59,7 +59,7 @@ public sealed class SlackOptions
     /// How long a notifier in another process waits for a root posted after the ack before the
     /// command's messages are given up (logged; the output stays on the admin page).
     /// </summary>
-    public TimeSpan RootWait { get; set; } = TimeSpan.FromMinutes(2);
+    public TimeSpan RootWait { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The pace of messages into one channel (Slack allows about one per second).</summary>
     public TimeSpan ChannelInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -2,6 +2,7 @@ using ChatOps.Core.Domain;
 using ChatOps.Core.Ports;
 using ChatOps.Slack.Internal;
 using ChatOps.Slack.Tests.Support;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ChatOps.Slack.Tests;
@@ -16,12 +17,19 @@ public sealed class PendingRootsTests : IAsyncLifetime
 {
     private const string Channel = "C0CHAN001";
     private readonly FakeSlackApi _slack = new();
+    private readonly HttpClient _http = new();
+    private readonly CapturingLoggerProvider _logs = new();
+    private readonly ILoggerFactory _loggers;
     private TemporaryLedger _store = null!;
+
+    public PendingRootsTests() => _loggers = LoggerFactory.Create(builder => builder.AddProvider(_logs));
 
     public async Task InitializeAsync() => _store = await TemporaryLedger.CreateAsync();
 
     public async Task DisposeAsync()
     {
+        _loggers.Dispose();
+        _http.Dispose();
         _slack.Dispose();
         await _store.DisposeAsync();
     }
@@ -57,31 +65,34 @@ public sealed class PendingRootsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_root_that_could_not_be_posted_fails_its_replies_with_slacks_error_code()
+    public async Task A_root_that_could_not_be_posted_leaves_its_messages_unposted_even_a_mentions_and_says_why()
     {
         var chat = Roots(_store.Ledger);
         var (notifier, outbox) = Notifier(_store.Another());
         await using var _ = outbox;
         await chat.SaveFailedAsync("req0003", Channel, "not_in_channel");
 
-        var error = await Assert.ThrowsAsync<ChatDeliveryException>(() =>
-            notifier.PostReplyAsync(RootLater("req0003"), new ChatReply("done", ReplyKind.Status, "req0003:done")));
+        // A mention's thread is known, but its root never came: nothing goes there either.
+        await notifier.PostReplyAsync(RootLater("req0003", mentionThread: "1515449522.000016"), new ChatReply("done", ReplyKind.Status, "req0003:done"));
+        await notifier.UpdateCommandAsync(RootLater("req0003"), new CommandView("req0003", "web-1", "run uptime", "Alice", CommandState.Succeeded, 0, null, null));
 
-        Assert.Equal("not_in_channel", error.ErrorCode);
         Assert.Empty(_slack.Calls.Snapshot);
+        Assert.Equal(2, _logs.Lines.Snapshot.Count(l => l.Contains("Request req0003:", StringComparison.Ordinal) && l.Contains("(not_in_channel)", StringComparison.Ordinal)));
     }
 
     [Fact]
-    public async Task A_root_that_never_appears_is_given_up_after_the_root_wait()
+    public async Task A_root_that_never_appears_is_given_up_once_after_the_root_wait_and_saved_as_missing()
     {
         var (notifier, outbox) = Notifier(_store.Another(), o => o.RootWait = TimeSpan.FromMilliseconds(300));
         await using var _ = outbox;
 
-        var error = await Assert.ThrowsAsync<ChatDeliveryException>(() =>
-            notifier.PostReplyAsync(RootLater("req0004"), new ChatReply("done", ReplyKind.Status, "req0004:done")).WaitAsync(TimeSpan.FromSeconds(10)));
+        await notifier.PostReplyAsync(RootLater("req0004"), new ChatReply("running", ReplyKind.Status, "req0004:dispatched")).WaitAsync(TimeSpan.FromSeconds(10));
+        var saved = await _store.Ledger.GetThreadAsync("request:req0004", "slack:root");
+        await notifier.PostReplyAsync(RootLater("req0004"), new ChatReply("done", ReplyKind.Status, "req0004:done")).WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.Equal("no_root", error.ErrorCode);
         Assert.Empty(_slack.Calls.Snapshot);
+        Assert.Equal("no_root", saved?.Thread.Get("error")); // other replicas need not wait for it again
+        Assert.Single(_logs.Lines.Snapshot, l => l.Contains("Request req0004: its thread root did not appear", StringComparison.Ordinal));
     }
 
     private static ChatRef RootLater(string requestId, string? mentionThread = null) =>
@@ -95,14 +106,14 @@ public sealed class PendingRootsTests : IAsyncLifetime
     }
 
     private PendingRoots Roots(INotificationLedger ledger, SlackOptions? options = null) =>
-        new(ledger, options ?? Options(), TimeProvider.System, NullLogger<PendingRoots>.Instance);
+        new(ledger, options ?? Options(), TimeProvider.System, _loggers.CreateLogger<PendingRoots>());
 
     private (SlackChatClient Client, SlackOutbox Outbox) Notifier(INotificationLedger ledger, Action<SlackOptions>? configure = null)
     {
         var options = Options(configure);
-        var api = new SlackWebApiClient(new HttpClient(), options, TimeProvider.System, NullLogger<SlackWebApiClient>.Instance);
+        var api = new SlackWebApiClient(_http, options, TimeProvider.System, NullLogger<SlackWebApiClient>.Instance);
         var outbox = new SlackOutbox(api, options, TimeProvider.System, NullLogger<SlackOutbox>.Instance);
-        var client = new SlackChatClient(outbox, new SlackRoots(TimeProvider.System), Roots(ledger, options), options, TimeProvider.System, NullLogger<SlackChatClient>.Instance);
+        var client = new SlackChatClient(outbox, new SlackRoots(TimeProvider.System), Roots(ledger, options), options, TimeProvider.System, _loggers.CreateLogger<SlackChatClient>());
         return (client, outbox);
     }
 }

@@ -33,7 +33,6 @@ public sealed class SlackAckFirstTests : IAsyncLifetime
         var client = _host.Get<SlackChatClient>();
         var running = client.PostReplyAsync(second.ReplyTo, new ChatReply($"#{second.RequestId} is running", ReplyKind.Status, $"{second.RequestId}:dispatched"));
         var update = client.UpdateCommandAsync(second.ReplyTo, View(second, CommandState.Running));
-        var waitedForRoot = !running.IsCompleted && !update.IsCompleted;
         _host.Slack.Gate = null;
         slackHeld.SetResult();
         await Task.WhenAll(running, update).WaitAsync(TimeSpan.FromSeconds(10));
@@ -41,7 +40,6 @@ public sealed class SlackAckFirstTests : IAsyncLifetime
         Assert.Contains($"Queued as #{second.RequestId}", ack); // answered while Slack held every call
         Assert.Null(second.ReplyTo.Get("root"));
         Assert.Equal("true", second.ReplyTo.Get("root_later"));
-        Assert.True(waitedForRoot);
         var root = Assert.Single(_host.Slack.RootsOf(Bob));
         Assert.Null(root.ThreadTs);
         var reply = Assert.Single(_host.Slack.Delivered("chat.postMessage"), c => c.Text.Contains($"#{second.RequestId} is running", StringComparison.Ordinal));
@@ -49,6 +47,9 @@ public sealed class SlackAckFirstTests : IAsyncLifetime
         var updated = Assert.Single(_host.Slack.Delivered("chat.update"));
         Assert.Equal(root.AnsweredTs, updated.Get("ts"));
         Assert.Contains("run hostname on web-1", updated.BlockText);
+        // A notifications service in another process finds the root in the store.
+        var saved = await SavedRootAsync(second.RequestId);
+        Assert.Equal(root.AnsweredTs, saved.Get("root"));
     }
 
     [Fact]
@@ -73,14 +74,16 @@ public sealed class SlackAckFirstTests : IAsyncLifetime
         var (_, ack, _) = await _host.SendTimedAsync(Signed("/slack/commands", SlashForm(Bob, "run hostname on web-1", "trigger-second", responseUrl: _host.Slack.ResponseUrl("second")), FormType));
         var second = await PublishedByAsync("bob");
         var told = await _host.Slack.WaitForDeliveredAsync("response", c => c.Text.Contains($"#{second.RequestId} is queued", StringComparison.Ordinal));
-        var lost = await Assert.ThrowsAsync<ChatDeliveryException>(() =>
-            _host.Get<SlackChatClient>().PostReplyAsync(second.ReplyTo, new ChatReply("output", ReplyKind.Status, $"{second.RequestId}:done")));
+        await _host.Get<SlackChatClient>().PostReplyAsync(second.ReplyTo, new ChatReply("finished", ReplyKind.Status, $"{second.RequestId}:done"));
         var (_, third, _) = await _host.SendTimedAsync(Signed("/slack/commands", SlashForm(Carol, "run uptime on web-1", "trigger-third"), FormType));
 
         Assert.Contains($"Queued as #{second.RequestId}", ack);
         Assert.Contains("could not post its thread here (not_in_channel)", told.Text);
         Assert.Contains("/invite", told.Text);
-        Assert.Equal("not_in_channel", lost.ErrorCode);
+        // The reply has no thread to go to: logged and left (retrying cannot give it one), never posted elsewhere.
+        Assert.DoesNotContain(_host.Slack.Calls.Snapshot, c => c.Text == "finished");
+        Assert.Contains(_host.Logs.Lines.Snapshot, l => l.Contains($"Request {second.RequestId}: {second.RequestId}:done not posted to Slack", StringComparison.Ordinal));
+        Assert.Equal("not_in_channel", (await SavedRootAsync(second.RequestId)).Get("error"));
         Assert.Contains("nothing was run", third); // root first again: the channel is no longer known as postable
         Assert.Contains(_host.Logs.Lines.Snapshot, l => l.Contains($"Request {second.RequestId}: acknowledged and queued, but its root message could not be posted", StringComparison.Ordinal));
         _host.Slack.Fault = null;
@@ -97,6 +100,19 @@ public sealed class SlackAckFirstTests : IAsyncLifetime
     {
         var published = await _host.Published.WaitUntilAsync(p => p.Any(e => e.Read<CommandRequested>().Requester.UserId == userId));
         return published.Select(e => e.Read<CommandRequested>()).Single(r => r.Requester.UserId == userId);
+    }
+
+    // Saved by the chat side once the root's post ended; polled, since nothing announces it.
+    private async Task<ChatRef> SavedRootAsync(string requestId)
+    {
+        var ledger = _host.Get<INotificationLedger>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            if (await ledger.GetThreadAsync("request:" + requestId, "slack:root") is { } saved) return saved.Thread;
+            Assert.True(DateTime.UtcNow < deadline, $"the root of #{requestId} was not saved to the store");
+            await Task.Delay(20);
+        }
     }
 
     private static CommandView View(CommandRequested command, CommandState state) =>

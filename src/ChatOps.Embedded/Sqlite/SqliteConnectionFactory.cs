@@ -71,10 +71,10 @@ public sealed class SqliteConnectionFactory : IDisposable
         _pragmas = $"PRAGMA busy_timeout = {(int)options.BusyTimeout.TotalMilliseconds}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
     }
 
-    /// <summary>The absolute path of the database file.</summary>
-    /// <summary>Where each write batch's duration is recorded (<see cref="ChatOpsMeter.StoreWrites"/>); none when null.</summary>
+    /// <summary>Where each write transaction's duration is recorded (<see cref="ChatOpsMeter.StoreWrites"/>); none when null.</summary>
     public ChatOpsMeter? Meter { get; init; }
 
+    /// <summary>The absolute path of the database file.</summary>
     public string DatabasePath { get; }
 
     public string ConnectionString { get; }
@@ -218,11 +218,12 @@ public sealed class SqliteConnectionFactory : IDisposable
         }
 
         SqliteConnection? pooled = null;
-        var started = Stopwatch.GetTimestamp();
+        long began = 0;
         try
         {
             var connection = _writer ??= _disposed ? null : await OpenWriterAsync();
             connection ??= pooled = await OpenAsync(CancellationToken.None);
+            began = Stopwatch.GetTimestamp();
             await using var transaction = connection.BeginTransaction(deferred: false);
             var alone = batch.Count == 1;
             var survivors = 0;
@@ -241,7 +242,6 @@ public sealed class SqliteConnectionFactory : IDisposable
             else
             {
                 await transaction.CommitAsync(CancellationToken.None);
-                Meter?.StoreWrites.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("backend", "sqlite"));
             }
 
             foreach (var step in batch)
@@ -268,6 +268,12 @@ public sealed class SqliteConnectionFactory : IDisposable
         }
         finally
         {
+            // Failed transactions too: a BEGIN that waited out busy_timeout is the longest stall of all.
+            if (began != 0)
+            {
+                Meter?.StoreWrites.Record(Stopwatch.GetElapsedTime(began).TotalSeconds, new KeyValuePair<string, object?>("backend", "sqlite"));
+            }
+
             if (pooled is not null)
             {
                 await pooled.DisposeAsync();

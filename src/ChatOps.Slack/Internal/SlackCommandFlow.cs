@@ -51,9 +51,10 @@ internal sealed partial class SlackCommandFlow(
 
         var single = TargetSelector.TryParse(pending.Target, out var selector, out _) && selector.Kind == TargetKind.Id;
         var rootRequest = new RootRequest(pending.RequestId, inbound.UserId, requester.DisplayName, pending.Text, pending.Target, single);
+        // Ack first only where the root will follow promptly: posted there lately, and not behind a long queue.
+        var ackFirst = options.AckFirst && pendingRoots.IsPostable(inbound.ChannelId) && outbox.Pending(inbound.ChannelId) <= options.RootBurst;
         var rootPost = outbox.Enqueue(Outbound.Post(inbound.ChannelId, inbound.ThreadTs, SlackBlocks.Root(rootRequest, [], 0)), first: true);
-        if (options.AckFirst && pendingRoots.IsPostable(inbound.ChannelId))
-            return await SubmitBeforeRootAsync(inbound, decision, replyTo, rootRequest, rootPost, cancellationToken);
+        if (ackFirst) return await SubmitBeforeRootAsync(inbound, decision, replyTo, rootRequest, rootPost, cancellationToken);
 
         string rootTs;
         try
@@ -91,7 +92,18 @@ internal sealed partial class SlackCommandFlow(
         pendingRoots.Track(pending.RequestId, registered);
         var extra = new Dictionary<string, string>(replyTo.Extra!, StringComparer.Ordinal) { [PendingRoots.RootLaterKey] = "true" };
         var threaded = replyTo with { Extra = extra };
-        var refused = await intake.SubmitAsync(decision with { Pending = pending with { ReplyTo = threaded } }, cancellationToken);
+        IntakeReply? refused;
+        try
+        {
+            refused = await intake.SubmitAsync(decision with { Pending = pending with { ReplyTo = threaded } }, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // The root still shows what became of the request; the ack reports the failure.
+            _ = FinishRootAsync(registered, inbound, threaded, rootRequest, new IntakeReply($"Something went wrong on our side ({ex.GetType().Name}), so this request may not have run."));
+            throw;
+        }
+
         _ = FinishRootAsync(registered, inbound, threaded, rootRequest, refused);
         return refused is null
             ? new FlowResult(FlowOutcome.QueuedRootFollows, decision.Reply.Text, pending.RequestId)
@@ -107,7 +119,20 @@ internal sealed partial class SlackCommandFlow(
         return rootTs;
     }
 
+    // Runs detached from the request: everything it does is logged, nothing escapes.
     private async Task FinishRootAsync(Task<string> registered, SlackInbound inbound, ChatRef threaded, RootRequest rootRequest, IntakeReply? refused)
+    {
+        try
+        {
+            await FinishRootCoreAsync(registered, inbound, threaded, rootRequest, refused);
+        }
+        catch (Exception ex)
+        {
+            LogFinishFailed(rootRequest.RequestId, ex);
+        }
+    }
+
+    private async Task FinishRootCoreAsync(Task<string> registered, SlackInbound inbound, ChatRef threaded, RootRequest rootRequest, IntakeReply? refused)
     {
         string rootTs;
         try
@@ -176,4 +201,7 @@ internal sealed partial class SlackCommandFlow(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: could not save its root message for other processes")]
     private partial void LogRootNotSaved(string requestId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId}: finishing its root message failed")]
+    private partial void LogFinishFailed(string requestId, Exception exception);
 }

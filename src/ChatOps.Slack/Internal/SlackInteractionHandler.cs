@@ -86,7 +86,7 @@ internal sealed partial class SlackInteractionHandler(
     private async Task<string> TypedAsync(SlackInteraction click, string text, string requestId)
     {
         if (click.ChannelId is not { } channel || !SlackIds.IsChannelId(channel)) return "This button's message has no channel; nothing was done.";
-        var result = await flow.RunAsync(new SlackInbound(click.TeamId, click.UserId, channel, text, requestId, click.ThreadTs ?? click.MessageTs), CancellationToken.None);
+        var result = await flow.RunAsync(new SlackInbound(click.TeamId, click.UserId, channel, text, requestId, click.ThreadTs ?? click.MessageTs, click.ResponseUrl), CancellationToken.None);
         return result.Text;
     }
 
