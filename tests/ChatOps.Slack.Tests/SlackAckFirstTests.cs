@@ -1,6 +1,7 @@
 using ChatOps.Core.Domain;
 using ChatOps.Core.Events;
 using ChatOps.Core.Ports;
+using ChatOps.Slack.Internal;
 using ChatOps.Slack.Tests.Support;
 using static ChatOps.Slack.Tests.Support.SlackRequests;
 
@@ -63,6 +64,28 @@ public sealed class SlackAckFirstTests : IAsyncLifetime
         var second = published.Select(e => e.Read<CommandRequested>()).Single(r => r.Requester.UserId == "bob");
         Assert.Equal(host.Slack.RootsOf(Bob).Single().AnsweredTs, second.ReplyTo.Get("root"));
         Assert.Null(second.ReplyTo.Get("root_later"));
+    }
+
+    [Fact]
+    public async Task Behind_a_queue_the_channels_pace_would_take_long_to_drain_the_command_waits_for_its_root()
+    {
+        // One message a second, and a notifier elsewhere waits 2 s for a root: three queued messages are too many.
+        await using var host = await SlackTestHost.StartAsync(o =>
+        {
+            o.ChannelInterval = TimeSpan.FromSeconds(1);
+            o.RootWait = TimeSpan.FromSeconds(2);
+        });
+        await host.SendTimedAsync(Signed("/slack/commands", SlashForm(Alice, "run uptime on web-1", "trigger-first"), FormType));
+        var outbox = host.Get<SlackOutbox>();
+        var backlog = Enumerable.Range(1, 3).Select(i => outbox.Enqueue(Outbound.Post(Channel, "1700000000.000100", new SlackMessage($"queued {i}")))).ToList();
+
+        await host.SendTimedAsync(Signed("/slack/commands", SlashForm(Bob, "run hostname on web-1", "trigger-second"), FormType));
+
+        var published = await host.Published.WaitUntilAsync(p => p.Count >= 2);
+        var second = published.Select(e => e.Read<CommandRequested>()).Single(r => r.Requester.UserId == "bob");
+        Assert.Equal(host.Slack.RootsOf(Bob).Single().AnsweredTs, second.ReplyTo.Get("root"));
+        Assert.Null(second.ReplyTo.Get("root_later"));
+        await Task.WhenAll(backlog).WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]

@@ -51,8 +51,10 @@ internal sealed partial class SlackCommandFlow(
 
         var single = TargetSelector.TryParse(pending.Target, out var selector, out _) && selector.Kind == TargetKind.Id;
         var rootRequest = new RootRequest(pending.RequestId, inbound.UserId, requester.DisplayName, pending.Text, pending.Target, single);
-        // Ack first only where the root will follow promptly: posted there lately, and not behind a long queue.
-        var ackFirst = options.AckFirst && pendingRoots.IsPostable(inbound.ChannelId) && outbox.Pending(inbound.ChannelId) <= options.RootBurst;
+        // Ack first only where the root will follow promptly: posted there lately, and not behind a queue
+        // the channel's pace would take more than a quarter of RootWait to drain (a notifier elsewhere waits that long).
+        var ackFirst = options.AckFirst && pendingRoots.IsPostable(inbound.ChannelId)
+            && outbox.Pending(inbound.ChannelId) * options.ChannelInterval <= options.RootWait / 4;
         var rootPost = outbox.Enqueue(Outbound.Post(inbound.ChannelId, inbound.ThreadTs, SlackBlocks.Root(rootRequest, [], 0)), first: true);
         if (ackFirst) return await SubmitBeforeRootAsync(inbound, decision, replyTo, rootRequest, rootPost, cancellationToken);
 
