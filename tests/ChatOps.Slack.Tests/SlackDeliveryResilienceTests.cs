@@ -199,6 +199,28 @@ public sealed class SlackDeliveryResilienceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Updates_waiting_for_the_same_message_go_as_one_and_an_update_after_it_left_goes_again()
+    {
+        var time = TimeProvider.System;
+        var (_, outbox) = Client(time);
+        var held = new TaskCompletionSource();
+        _slack.Gate = held.Task;
+        var inFlight = outbox.Enqueue(Outbound.Post("C0CHAN00A", null, new SlackMessage("root")));
+        var version = 1;
+        var first = outbox.Enqueue(Outbound.Update("C0CHAN00A", "1700000000.000100", () => new SlackMessage($"A v{version}")));
+        var second = outbox.Enqueue(Outbound.Update("C0CHAN00A", "1700000000.000100", () => new SlackMessage($"A v{version}")));
+        var other = outbox.Enqueue(Outbound.Update("C0CHAN00A", "1700000000.000200", () => new SlackMessage("B")));
+        version = 2;
+        _slack.Gate = null;
+        held.SetResult();
+        await Task.WhenAll(inFlight, first, second, other).WaitAsync(TimeSpan.FromSeconds(10));
+        await outbox.Enqueue(Outbound.Update("C0CHAN00A", "1700000000.000100", () => new SlackMessage("A v3"))).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Same(first, second);
+        Assert.Equal(["A v2", "B", "A v3"], _slack.Delivered("chat.update").Select(c => c.Text));
+    }
+
+    [Fact]
     public async Task A_few_thread_roots_skip_the_pace_so_their_acks_are_not_held_then_the_pace_applies_again()
     {
         var time = new TimerWatchingTimeProvider(new FakeTimeProvider(DateTimeOffset.UtcNow));

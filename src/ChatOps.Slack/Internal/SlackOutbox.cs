@@ -38,27 +38,20 @@ internal sealed partial class SlackOutbox(SlackWebApiClient api, SlackOptions op
 
         lock (queue)
         {
-            if (item.Kind == OutboundKind.Update && queue.Items.FirstOrDefault(i => i.Kind == OutboundKind.Update && i.Ts == item.Ts) is { } waiting)
+            if (item.Kind == OutboundKind.Update)
             {
                 // The waiting update renders the latest state when it is sent, so this one rides along with it.
-                return waiting.Done.Task;
+                if (queue.WaitingUpdates.TryGetValue(item.Ts!, out var waiting)) return waiting.Done.Task;
+                queue.WaitingUpdates[item.Ts!] = item;
             }
 
             if (first)
             {
                 // Ahead of ordinary messages, but behind roots already waiting: roots go out in the
                 // order they were asked for, or a steady stream of new ones would starve the oldest.
+                // They are a prefix of the queue, so remembering its last node keeps this O(1) however long the queue.
                 item.Ahead = true;
-                var after = queue.Items.First;
-                LinkedListNode<Outbound>? lastAhead = null;
-                while (after is not null && after.Value.Ahead)
-                {
-                    lastAhead = after;
-                    after = after.Next;
-                }
-
-                if (lastAhead is null) queue.Items.AddFirst(item);
-                else queue.Items.AddAfter(lastAhead, item);
+                queue.LastAhead = queue.LastAhead is null ? queue.Items.AddFirst(item) : queue.Items.AddAfter(queue.LastAhead, item);
             }
             else
             {
@@ -97,7 +90,7 @@ internal sealed partial class SlackOutbox(SlackWebApiClient api, SlackOptions op
                     return;
                 }
 
-                batch = TakeBatch(queue.Items);
+                batch = TakeBatch(queue);
             }
 
             var now = time.GetUtcNow();
@@ -134,10 +127,14 @@ internal sealed partial class SlackOutbox(SlackWebApiClient api, SlackOptions op
     private void Charge(ChannelQueue queue, DateTimeOffset now) =>
         queue.PacedUntil = (queue.PacedUntil > now ? queue.PacedUntil : now) + options.ChannelInterval;
 
-    private static List<Outbound> TakeBatch(LinkedList<Outbound> items)
+    private static List<Outbound> TakeBatch(ChannelQueue queue)
     {
+        var items = queue.Items;
+        if (ReferenceEquals(items.First, queue.LastAhead)) queue.LastAhead = null; // the last root waiting goes now
         var first = items.First!.Value;
         items.RemoveFirst();
+        // Once on its way an update no longer takes later ones along: they queue for the next send.
+        if (first.Kind == OutboundKind.Update) queue.WaitingUpdates.Remove(first.Ts!);
         var batch = new List<Outbound> { first };
         if (first.Kind != OutboundKind.Output) return batch;
 
@@ -208,6 +205,13 @@ internal sealed partial class SlackOutbox(SlackWebApiClient api, SlackOptions op
     private sealed class ChannelQueue
     {
         public LinkedList<Outbound> Items { get; } = new();
+
+        /// <summary>The last root of the roots at the head of <see cref="Items"/>; null when none waits.</summary>
+        public LinkedListNode<Outbound>? LastAhead { get; set; }
+
+        /// <summary>Updates waiting in <see cref="Items"/>, by the ts of the message they update.</summary>
+        public Dictionary<string, Outbound> WaitingUpdates { get; } = new(StringComparer.Ordinal);
+
         public bool Running { get; set; }
         public Task? Worker { get; set; }
         public DateTimeOffset NextSendAt { get; set; }
