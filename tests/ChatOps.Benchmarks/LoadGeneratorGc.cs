@@ -1,25 +1,20 @@
-using System.Diagnostics.Tracing;
 using System.Globalization;
+using ChatOps.Core.Observability;
 
 namespace ChatOps.Benchmarks;
 
 /// <summary>
 /// The benchmark process's own GC pauses (it is the load generator, the bare endpoint and the fake
 /// Slack at once): a pause here delays requests and answers and shows up as server latency, so each
-/// latency scenario prints them beside the server's. Read from the runtime's GC events (suspension
-/// begins → execution restarts); one listener for the process, never disposed (see the server's
-/// GcPauseRecorder for why).
+/// latency scenario prints them beside the server's. One listener for the process, never disposed
+/// (see <see cref="GcPauseListener"/>).
 /// </summary>
-public sealed class LoadGeneratorGc : EventListener
+public sealed class LoadGeneratorGc : GcPauseListener
 {
-    private const int SuspendEeBegin = 9;
-    private const int RestartEeEnd = 3;
-
     private static readonly Lazy<LoadGeneratorGc> Instance = new(() => new LoadGeneratorGc(), LazyThreadSafetyMode.ExecutionAndPublication);
 
     private readonly Lock _lock = new();
     private readonly List<double> _pausesMs = [];
-    private DateTime _suspendedAt;
 
     private LoadGeneratorGc()
     {
@@ -42,23 +37,8 @@ public sealed class LoadGeneratorGc : EventListener
             $"load generator GC during the measured runs ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC): {pauses.Sum():0} ms paused in {pauses.Count} pauses; over 10 / 50 / 250 ms: {pauses.Count(p => p > 10)} / {pauses.Count(p => p > 50)} / {pauses.Count(p => p > 250)}; longest {(pauses.Count == 0 ? 0 : pauses.Max()):0.0} ms");
     }
 
-    protected override void OnEventSourceCreated(EventSource eventSource)
+    protected override void OnPause(double seconds)
     {
-        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime") EnableEvents(eventSource, EventLevel.Informational, (EventKeywords)0x1);
-    }
-
-    protected override void OnEventWritten(EventWrittenEventArgs eventData)
-    {
-        switch (eventData.EventId)
-        {
-            case SuspendEeBegin:
-                _suspendedAt = eventData.TimeStamp;
-                break;
-            case RestartEeEnd when _suspendedAt != default:
-                var ms = Math.Max(0, (eventData.TimeStamp - _suspendedAt).TotalMilliseconds);
-                _suspendedAt = default;
-                lock (_lock) _pausesMs.Add(ms);
-                break;
-        }
+        lock (_lock) _pausesMs.Add(seconds * 1000);
     }
 }
