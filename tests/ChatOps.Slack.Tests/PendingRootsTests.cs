@@ -95,6 +95,19 @@ public sealed class PendingRootsTests : IAsyncLifetime
         Assert.Single(_logs.Lines.Snapshot, l => l.Contains("Request req0004: its thread root did not appear", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_root_this_process_is_still_posting_is_waited_for_at_most_the_root_wait_too()
+    {
+        var (notifier, outbox) = Notifier(_store.Ledger, o => o.RootWait = TimeSpan.FromMilliseconds(300), out var roots);
+        await using var _ = outbox;
+        roots.Track("req0005", new TaskCompletionSource<string>().Task); // a post that never ends
+
+        await notifier.PostReplyAsync(RootLater("req0005"), new ChatReply("running", ReplyKind.Status, "req0005:dispatched")).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Empty(_slack.Calls.Snapshot);
+        Assert.Equal("no_root", (await _store.Ledger.GetThreadAsync("request:req0005", "slack:root"))?.Thread.Get("error"));
+    }
+
     private static ChatRef RootLater(string requestId, string? mentionThread = null) =>
         new("slack", Channel, mentionThread, new Dictionary<string, string> { ["request"] = requestId, ["root_later"] = "true" });
 
@@ -108,12 +121,16 @@ public sealed class PendingRootsTests : IAsyncLifetime
     private PendingRoots Roots(INotificationLedger ledger, SlackOptions? options = null) =>
         new(ledger, options ?? Options(), TimeProvider.System, _loggers.CreateLogger<PendingRoots>());
 
-    private (SlackChatClient Client, SlackOutbox Outbox) Notifier(INotificationLedger ledger, Action<SlackOptions>? configure = null)
+    private (SlackChatClient Client, SlackOutbox Outbox) Notifier(INotificationLedger ledger, Action<SlackOptions>? configure = null) =>
+        Notifier(ledger, configure, out _);
+
+    private (SlackChatClient Client, SlackOutbox Outbox) Notifier(INotificationLedger ledger, Action<SlackOptions>? configure, out PendingRoots roots)
     {
         var options = Options(configure);
+        roots = Roots(ledger, options);
         var api = new SlackWebApiClient(_http, options, TimeProvider.System, NullLogger<SlackWebApiClient>.Instance);
         var outbox = new SlackOutbox(api, options, TimeProvider.System, NullLogger<SlackOutbox>.Instance);
-        var client = new SlackChatClient(outbox, new SlackRoots(TimeProvider.System), Roots(ledger, options), options, TimeProvider.System, _loggers.CreateLogger<SlackChatClient>());
+        var client = new SlackChatClient(outbox, new SlackRoots(TimeProvider.System), roots, options, TimeProvider.System, _loggers.CreateLogger<SlackChatClient>());
         return (client, outbox);
     }
 }
