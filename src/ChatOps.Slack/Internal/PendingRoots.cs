@@ -42,14 +42,14 @@ internal sealed partial class PendingRoots(INotificationLedger ledger, SlackOpti
     /// <summary>Remembers the post of <paramref name="requestId"/>'s root; the task ends once the root is registered.</summary>
     public void Track(string requestId, Task<string> root) => _pending.Set(requestId, root);
 
-    /// <summary>Saves the posted root for other processes (the notifications service may run elsewhere); retried, since they wait for it.</summary>
+    /// <summary>Saves the posted root for other processes (the notifications service may run elsewhere); retried, since they wait for it; never throws.</summary>
     public Task SavePostedAsync(string requestId, string channel, string rootTs)
     {
         _known.Set(requestId, rootTs);
         return SaveAsync(requestId, channel, new Dictionary<string, string>(StringComparer.Ordinal) { [SlackRoots.RootKey] = rootTs });
     }
 
-    /// <summary>Saves that the root could not be posted, so nobody waits for it.</summary>
+    /// <summary>Saves that the root could not be posted, so nobody waits for it; never throws.</summary>
     public Task SaveFailedAsync(string requestId, string channel, string errorCode)
     {
         _failed.Set(requestId, errorCode);
@@ -110,20 +110,12 @@ internal sealed partial class PendingRoots(INotificationLedger ledger, SlackOpti
     private async Task<string> GiveUpAsync(string requestId, string channel)
     {
         LogGaveUp(requestId, options.RootWait);
-        _failed.Set(requestId, "no_root");
-        try
-        {
-            await ledger.SaveThreadAsync(new AlertThread(Key(requestId), Route,
-                new ChatRef(SlackWebApiClient.Platform, channel, null, new Dictionary<string, string>(StringComparer.Ordinal) { [ErrorKey] = "no_root" }), time.GetUtcNow()));
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogSaveRetry(requestId, 1, ex.Message); // other replicas wait out RootWait themselves; this one remembers
-        }
-
+        await SaveFailedAsync(requestId, channel, "no_root");
         throw NotPosted(requestId, "no_root");
     }
 
+    // Never throws: this process remembers either way, and a notifier elsewhere that finds nothing waits out
+    // RootWait and gives up with a log line of its own.
     private async Task SaveAsync(string requestId, string channel, Dictionary<string, string> extra)
     {
         var thread = new AlertThread(Key(requestId), Route, new ChatRef(SlackWebApiClient.Platform, channel, null, extra), time.GetUtcNow());
@@ -135,8 +127,14 @@ internal sealed partial class PendingRoots(INotificationLedger ledger, SlackOpti
                 await ledger.SaveThreadAsync(thread);
                 return;
             }
-            catch (Exception ex) when (attempt < SaveAttempts && ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                if (attempt == SaveAttempts)
+                {
+                    LogNotSaved(requestId, SaveAttempts, ex);
+                    return;
+                }
+
                 LogSaveRetry(requestId, attempt, ex.Message);
                 await Task.Delay(pause, time);
                 pause *= 2;
@@ -154,4 +152,7 @@ internal sealed partial class PendingRoots(INotificationLedger ledger, SlackOpti
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: saving its thread root failed (attempt {Attempt}: {Error}); trying again")]
     private partial void LogSaveRetry(string requestId, int attempt, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: could not save its thread root for other processes in {Attempts} attempts")]
+    private partial void LogNotSaved(string requestId, int attempts, Exception exception);
 }

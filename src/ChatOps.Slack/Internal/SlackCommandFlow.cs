@@ -61,7 +61,7 @@ internal sealed partial class SlackCommandFlow(
         string rootTs;
         try
         {
-            rootTs = (await rootPost.WaitAsync(cancellationToken))!;
+            rootTs = await RegisterAsync(rootPost.WaitAsync(cancellationToken), inbound.ChannelId, rootRequest);
         }
         catch (ChatDeliveryException ex)
         {
@@ -70,8 +70,6 @@ internal sealed partial class SlackCommandFlow(
             return new FlowResult(FlowOutcome.NotRun, CannotPost(ex.ErrorCode));
         }
 
-        roots.Register(inbound.ChannelId, rootTs, rootRequest);
-        pendingRoots.MarkPostable(inbound.ChannelId);
         extra[SlackRoots.RootKey] = rootTs;
         var threaded = replyTo with { Thread = inbound.ThreadTs ?? rootTs, Extra = extra };
         var refused = await intake.SubmitAsync(decision with { Pending = pending with { ReplyTo = threaded } }, cancellationToken);
@@ -112,7 +110,8 @@ internal sealed partial class SlackCommandFlow(
             : new FlowResult(FlowOutcome.NotRun, refused.Text);
     }
 
-    // Ends once the root is known to SlackRoots, so a reply that waited for it renders the whole request.
+    // Ends once the root is known to SlackRoots (so a reply that waited for it renders the whole request)
+    // and the channel counts as one ChatOps posts in.
     private async Task<string> RegisterAsync(Task<string?> rootPost, string channel, RootRequest request)
     {
         var rootTs = (await rootPost)!;
@@ -147,28 +146,15 @@ internal sealed partial class SlackCommandFlow(
             // past every retry). The command is queued already; the user hears where to follow it.
             pendingRoots.ForgetPostable(inbound.ChannelId);
             LogRootFailedAfterAck(rootRequest.RequestId, inbound.ChannelId, ex.ErrorCode);
-            await SaveQuietlyAsync(rootRequest.RequestId, () => pendingRoots.SaveFailedAsync(rootRequest.RequestId, inbound.ChannelId, ex.ErrorCode));
+            await pendingRoots.SaveFailedAsync(rootRequest.RequestId, inbound.ChannelId, ex.ErrorCode);
             if (refused is null)
                 responder.TryQueue(new PendingAnswer(rootRequest.RequestId, inbound.ChannelId, inbound.UserId, inbound.ThreadTs, inbound.ResponseUrl,
                     SlackBlocks.Reply(RootLost(rootRequest.RequestId, ex.ErrorCode))));
             return;
         }
 
-        await SaveQuietlyAsync(rootRequest.RequestId, () => pendingRoots.SavePostedAsync(rootRequest.RequestId, inbound.ChannelId, rootTs));
+        await pendingRoots.SavePostedAsync(rootRequest.RequestId, inbound.ChannelId, rootTs);
         if (refused is not null) ShowRefusal(threaded, rootTs, rootRequest, refused);
-    }
-
-    private async Task SaveQuietlyAsync(string requestId, Func<Task> save)
-    {
-        try
-        {
-            await save();
-        }
-        catch (Exception ex)
-        {
-            // This process still knows the root; a notifier elsewhere waits for it, then gives up with a log line.
-            LogRootNotSaved(requestId, ex);
-        }
     }
 
     private void ShowRefusal(ChatRef threaded, string rootTs, RootRequest rootRequest, IntakeReply refused)
@@ -200,9 +186,6 @@ internal sealed partial class SlackCommandFlow(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: acknowledged and queued, but its root message could not be posted in {Channel} ({ErrorCode}); the user was told, its thread messages cannot be posted")]
     private partial void LogRootFailedAfterAck(string requestId, string channel, string errorCode);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: could not save its root message for other processes")]
-    private partial void LogRootNotSaved(string requestId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Request {RequestId}: finishing its root message failed")]
     private partial void LogFinishFailed(string requestId, Exception exception);
