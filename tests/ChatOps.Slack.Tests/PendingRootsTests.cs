@@ -1,5 +1,7 @@
 using ChatOps.Core.Domain;
 using ChatOps.Core.Ports;
+using ChatOps.Embedded.Sqlite;
+using ChatOps.Embedded.Tests.Store;
 using ChatOps.Slack.Internal;
 using ChatOps.Slack.Tests.Support;
 using Microsoft.Extensions.Logging;
@@ -20,25 +22,30 @@ public sealed class PendingRootsTests : IAsyncLifetime
     private readonly HttpClient _http = new();
     private readonly CapturingLoggerProvider _logs = new();
     private readonly ILoggerFactory _loggers;
-    private TemporaryLedger _store = null!;
+    private SqliteTestDatabase _database = null!;
+    private INotificationLedger _ledger = null!;
 
     public PendingRootsTests() => _loggers = LoggerFactory.Create(builder => builder.AddProvider(_logs));
 
-    public async Task InitializeAsync() => _store = await TemporaryLedger.CreateAsync();
+    public async Task InitializeAsync()
+    {
+        _database = await SqliteTestDatabase.CreateAsync();
+        _ledger = new SqliteNotificationLedger(_database.Connections);
+    }
 
     public async Task DisposeAsync()
     {
         _loggers.Dispose();
         _http.Dispose();
         _slack.Dispose();
-        await _store.DisposeAsync();
+        await _database.DisposeAsync();
     }
 
     [Fact]
     public async Task A_reply_waits_for_a_root_the_chat_process_has_not_saved_yet_then_goes_into_its_thread()
     {
-        var chat = Roots(_store.Ledger);
-        var (notifier, outbox) = Notifier(_store.Another());
+        var chat = Roots(_ledger);
+        var (notifier, outbox) = Notifier(Another());
         await using var _ = outbox;
 
         var reply = notifier.PostReplyAsync(RootLater("req0001"), new ChatReply("▶️ #req0001 is running", ReplyKind.Status, "req0001:dispatched"));
@@ -53,8 +60,8 @@ public sealed class PendingRootsTests : IAsyncLifetime
     [Fact]
     public async Task The_root_of_a_mention_is_updated_not_the_message_that_mentioned_ChatOps()
     {
-        var chat = Roots(_store.Ledger);
-        var (notifier, outbox) = Notifier(_store.Another());
+        var chat = Roots(_ledger);
+        var (notifier, outbox) = Notifier(Another());
         await using var _ = outbox;
         await chat.SavePostedAsync("req0002", Channel, "1700000000.000888");
 
@@ -67,8 +74,8 @@ public sealed class PendingRootsTests : IAsyncLifetime
     [Fact]
     public async Task A_root_that_could_not_be_posted_leaves_its_messages_unposted_even_a_mentions_and_says_why()
     {
-        var chat = Roots(_store.Ledger);
-        var (notifier, outbox) = Notifier(_store.Another());
+        var chat = Roots(_ledger);
+        var (notifier, outbox) = Notifier(Another());
         await using var _ = outbox;
         await chat.SaveFailedAsync("req0003", Channel, "not_in_channel");
 
@@ -83,11 +90,11 @@ public sealed class PendingRootsTests : IAsyncLifetime
     [Fact]
     public async Task A_root_that_never_appears_is_given_up_once_after_the_root_wait_and_saved_as_missing()
     {
-        var (notifier, outbox) = Notifier(_store.Another(), o => o.RootWait = TimeSpan.FromMilliseconds(300));
+        var (notifier, outbox) = Notifier(Another(), o => o.RootWait = TimeSpan.FromMilliseconds(300));
         await using var _ = outbox;
 
         await notifier.PostReplyAsync(RootLater("req0004"), new ChatReply("running", ReplyKind.Status, "req0004:dispatched")).WaitAsync(TimeSpan.FromSeconds(10));
-        var saved = await _store.Ledger.GetThreadAsync("request:req0004", "slack:root");
+        var saved = await _ledger.GetThreadAsync("request:req0004", "slack:root");
         await notifier.PostReplyAsync(RootLater("req0004"), new ChatReply("done", ReplyKind.Status, "req0004:done")).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Empty(_slack.Calls.Snapshot);
@@ -98,15 +105,17 @@ public sealed class PendingRootsTests : IAsyncLifetime
     [Fact]
     public async Task A_root_this_process_is_still_posting_is_waited_for_at_most_the_root_wait_too()
     {
-        var (notifier, outbox) = Notifier(_store.Ledger, o => o.RootWait = TimeSpan.FromMilliseconds(300), out var roots);
+        var (notifier, outbox) = Notifier(_ledger, o => o.RootWait = TimeSpan.FromMilliseconds(300), out var roots);
         await using var _ = outbox;
         roots.Track("req0005", new TaskCompletionSource<string>().Task); // a post that never ends
 
         await notifier.PostReplyAsync(RootLater("req0005"), new ChatReply("running", ReplyKind.Status, "req0005:dispatched")).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Empty(_slack.Calls.Snapshot);
-        Assert.Equal("no_root", (await _store.Ledger.GetThreadAsync("request:req0005", "slack:root"))?.Thread.Get("error"));
+        Assert.Equal("no_root", (await _ledger.GetThreadAsync("request:req0005", "slack:root"))?.Thread.Get("error"));
     }
+
+    private INotificationLedger Another() => new SqliteNotificationLedger(_database.NewConnectionFactory());
 
     private static ChatRef RootLater(string requestId, string? mentionThread = null) =>
         new("slack", Channel, mentionThread, new Dictionary<string, string> { ["request"] = requestId, ["root_later"] = "true" });

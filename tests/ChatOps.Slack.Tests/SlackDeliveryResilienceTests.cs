@@ -1,6 +1,8 @@
 using ChatOps.Tests.Shared;
 using ChatOps.Core.Domain;
 using ChatOps.Core.Ports;
+using ChatOps.Embedded.Sqlite;
+using ChatOps.Embedded.Tests.Store;
 using ChatOps.Slack.Internal;
 using ChatOps.Slack.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -15,14 +17,14 @@ namespace ChatOps.Slack.Tests;
 public sealed class SlackDeliveryResilienceTests : IAsyncLifetime
 {
     private readonly FakeSlackApi _slack = new();
-    private TemporaryLedger _ledger = null!;
+    private SqliteTestDatabase _database = null!;
 
-    public async Task InitializeAsync() => _ledger = await TemporaryLedger.CreateAsync();
+    public async Task InitializeAsync() => _database = await SqliteTestDatabase.CreateAsync();
 
     public async Task DisposeAsync()
     {
         _slack.Dispose();
-        await _ledger.DisposeAsync();
+        await _database.DisposeAsync();
     }
 
     [Fact]
@@ -314,7 +316,7 @@ public sealed class SlackDeliveryResilienceTests : IAsyncLifetime
         var options = Options(configure);
         var api = new SlackWebApiClient(new HttpClient(), options, time, NullLogger<SlackWebApiClient>.Instance);
         var outbox = new SlackOutbox(api, options, time, NullLogger<SlackOutbox>.Instance);
-        var pendingRoots = new PendingRoots(_ledger.Ledger, options, time, NullLogger<PendingRoots>.Instance);
+        var pendingRoots = new PendingRoots(new SqliteNotificationLedger(_database.Connections), options, time, NullLogger<PendingRoots>.Instance);
         return (new SlackChatClient(outbox, new SlackRoots(time), pendingRoots, options, time, NullLogger<SlackChatClient>.Instance), outbox);
     }
 }
