@@ -1,6 +1,7 @@
 using ChatOps.Core.Domain;
 using ChatOps.Core.Events;
 using ChatOps.Core.Ports;
+using ChatOps.EndToEnd.Tests.Fixtures;
 using ChatOps.Slack.Internal;
 using ChatOps.Slack.Tests.Support;
 using static ChatOps.Slack.Tests.Support.SlackRequests;
@@ -129,13 +130,9 @@ public sealed class SlackAckFirstTests : IAsyncLifetime
     private async Task<ChatRef> SavedRootAsync(string requestId)
     {
         var ledger = _host.Get<INotificationLedger>();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            if (await ledger.GetThreadAsync("request:" + requestId, "slack:root") is { } saved) return saved.Thread;
-            Assert.True(DateTime.UtcNow < deadline, $"the root of #{requestId} was not saved to the store");
-            await Task.Delay(20);
-        }
+        var saved = await Eventually.MatchAsync(() => ledger.GetThreadAsync("request:" + requestId, "slack:root"), thread => thread is not null,
+            TimeSpan.FromSeconds(10), _ => $"the root of #{requestId} was not saved to the store");
+        return saved!.Thread;
     }
 
     private static CommandView View(CommandRequested command, CommandState state) =>
