@@ -74,6 +74,15 @@ public sealed class BenchServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Time the server's JIT has spent compiling so far (<c>/metrics</c>): the warm-up runs until it stops rising.</summary>
+    public async Task<double> JitSecondsAsync()
+    {
+        var text = await Http.GetStringAsync("/metrics");
+        double Read(string series) => text.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal))
+            .Select(l => double.Parse(l[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)).First();
+        return Read("chatops_process_jit_compilation_seconds_total");
+    }
+
     /// <summary>The server's GC totals from its <c>/metrics</c>, so a run's tail can be told apart from GC pauses.</summary>
     public async Task<GcTotals> GcTotalsAsync()
     {

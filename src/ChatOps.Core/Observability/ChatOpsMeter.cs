@@ -43,6 +43,11 @@ public sealed class ChatOpsMeter : IDisposable
             description: "Garbage collections, by generation (a generation 2 collection counts in 0 and 1 too)");
         _meter.CreateObservableGauge("chatops_process_gc_heap_bytes", () => GC.GetGCMemoryInfo().HeapSizeBytes,
             description: "Size of the managed heap after the last collection");
+        // Compiling is CPU the requests do not get: high after a start or deploy, near zero once the hot code is optimised.
+        _meter.CreateObservableCounter("chatops_process_jit_compilation_seconds_total", () => System.Runtime.JitInfo.GetCompilationTime().TotalSeconds,
+            description: "Time the JIT has spent compiling methods in this process");
+        _meter.CreateObservableCounter("chatops_process_jit_compiled_methods_total", () => System.Runtime.JitInfo.GetCompiledMethodCount(),
+            description: "Methods the JIT has compiled (tiering recompiles hot ones, so this keeps rising for a while after a start)");
         _meter.CreateObservableGauge("chatops_process_threadpool_threads", () => (long)ThreadPool.ThreadCount,
             description: "Thread-pool threads");
         _meter.CreateObservableGauge("chatops_process_threadpool_queued_items", () => ThreadPool.PendingWorkItemCount,

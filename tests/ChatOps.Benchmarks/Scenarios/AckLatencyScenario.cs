@@ -28,11 +28,10 @@ public static class AckLatencyScenario
         async Task Bare(int _) => (await bare.Http.PostAsJsonAsync("/bare", body)).EnsureSuccessStatusCode().Dispose();
         async Task ChatOps(int _) => (await server.Http.PostAsJsonAsync("/api/chat/messages", body)).EnsureSuccessStatusCode().Dispose();
 
-        // Long enough for tiered compilation to reach optimised code on a busy 2-core machine: with a
-        // few hundred requests the measured run was still partly unoptimised (and JIT-compiling) code.
-        var warmUp = Math.Max(1000, args.Requests / 2);
-        await new Latencies("warm-up").RunAsync(warmUp, args.Concurrency, Bare);
-        await new Latencies("warm-up").RunAsync(warmUp, args.Concurrency, ChatOps);
+        // Until the server stops compiling: with a fixed few thousand requests the measured run was
+        // still partly unoptimised (and JIT-compiling) code on a 2-core machine.
+        await WarmUp.WarmAsync("bare POST", args.Concurrency, Bare, WarmUp.LocalJitSeconds);
+        await WarmUp.WarmAsync("POST /api/chat/messages", args.Concurrency, ChatOps, server.JitSecondsAsync);
 
         var baseline = new Latencies($"bare ASP.NET Core POST (c={args.Concurrency})");
         await baseline.RunAsync(args.Requests, args.Concurrency, Bare);

@@ -54,12 +54,11 @@ public static class SlackAckScenario
             lock (outcomes) outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
         }
 
-        // Long enough for tiered compilation to reach optimised code (see AckLatencyScenario).
-        var warmUp = Math.Max(1000, args.Requests / 2);
-        await new Latencies("warm-up").RunAsync(warmUp, args.Concurrency, Bare);
+        // Until the server stops compiling: a process still in the JIT is not what the target is about.
+        await WarmUp.WarmAsync("bare POST", args.Concurrency, Bare, WarmUp.LocalJitSeconds);
         try
         {
-            await new Latencies("warm-up").RunAsync(warmUp, args.Concurrency, i => Slack(i, 1));
+            await WarmUp.WarmAsync("slack slash command", args.Concurrency, i => Slack(i, 1), server.JitSecondsAsync);
         }
         catch (HttpRequestException)
         {

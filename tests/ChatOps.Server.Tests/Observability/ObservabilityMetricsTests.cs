@@ -98,7 +98,7 @@ public sealed class ObservabilityMetricsTests(AppFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task The_process_reports_its_cpu_time_gc_pauses_collections_and_thread_pool_as_running_totals_not_sums_of_scrapes()
+    public async Task The_process_reports_its_cpu_time_gc_pauses_collections_jit_and_thread_pool_as_running_totals_not_sums_of_scrapes()
     {
         GC.Collect(2, GCCollectionMode.Forced, blocking: true);
         var first = Value(await ScrapeAsync(), "chatops_process_gc_collections_total{generation=\"2\"}");
@@ -116,6 +116,9 @@ public sealed class ObservabilityMetricsTests(AppFixture fixture) : IClassFixtur
         Assert.Contains("# TYPE chatops_process_threadpool_queued_items gauge\n", text);
         Assert.True(Value(text, "chatops_process_threadpool_threads") >= 1);
         Assert.True(Value(text, "chatops_process_gc_heap_bytes") > 0);
+        Assert.Contains("# TYPE chatops_process_jit_compiled_methods_total counter\n", text);
+        Assert.InRange(Value(text, "chatops_process_jit_compiled_methods_total"), 1, System.Runtime.JitInfo.GetCompiledMethodCount());
+        Assert.InRange(Value(text, "chatops_process_jit_compilation_seconds_total"), 1e-6, System.Runtime.JitInfo.GetCompilationTime().TotalSeconds);
     }
 
     [Fact]
