@@ -59,16 +59,20 @@ public sealed class Latencies(string name)
     /// and times each call from when it was due, not from when it actually left. A closed loop
     /// (<see cref="RunAsync"/>) at saturation measures only concurrency / throughput, and a slow call
     /// there also delays the calls behind it, hiding them ("coordinated omission"); a fixed arrival
-    /// rate is how a latency objective is stated.
+    /// rate is how a latency objective is stated. With <paramref name="burst"/> above one, the calls
+    /// arrive that many at the same instant (the same average rate): concurrent requests by
+    /// construction, each timed from the burst's due time, so the last of a burst counts its wait
+    /// behind the others.
     /// </summary>
-    public async Task RunAtRateAsync(int total, double perSecond, Func<int, Task> work)
+    public async Task RunAtRateAsync(int total, double perSecond, Func<int, Task> work, int burst = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
         var calls = new List<Task>(total);
         var started = Stopwatch.GetTimestamp();
         Start();
         for (var i = 0; i < total; i++)
         {
-            var due = TimeSpan.FromSeconds(i / perSecond);
+            var due = TimeSpan.FromSeconds(i / burst * burst / perSecond);
             var ahead = due - Stopwatch.GetElapsedTime(started);
             // Pacing the client, not synchronising anything: the figure is taken from the due time.
             if (ahead > TimeSpan.FromMilliseconds(1)) await Task.Delay(ahead);
