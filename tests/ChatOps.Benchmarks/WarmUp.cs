@@ -16,7 +16,7 @@ namespace ChatOps.Benchmarks;
 /// </summary>
 public static class WarmUp
 {
-    private const int RoundSize = 2000;
+    private const int DefaultRoundSize = 2000;
     private const int MinRounds = 3;
     private const int MaxRounds = 25;
     private const double QuietShare = 0.05;
@@ -25,23 +25,23 @@ public static class WarmUp
     public static Task<double> LocalJitSeconds() => Task.FromResult(System.Runtime.JitInfo.GetCompilationTime().TotalSeconds);
 
     /// <summary>Warms up <paramref name="work"/>; <paramref name="jitSeconds"/> reads the serving process's JIT time so far.</summary>
-    public static async Task WarmAsync(string what, int concurrency, Func<int, Task> work, Func<Task<double>> jitSeconds)
+    public static async Task WarmAsync(string what, int concurrency, Func<int, Task> work, Func<Task<double>> jitSeconds, int roundSize = DefaultRoundSize)
     {
         var rounds = new List<string>();
         var quietRounds = 0;
         while (rounds.Count < MaxRounds && (rounds.Count < MinRounds || quietRounds < 2))
         {
-            var offset = rounds.Count * RoundSize;
+            var offset = rounds.Count * roundSize;
             var jitBefore = await jitSeconds();
             var started = Stopwatch.GetTimestamp();
             var round = new Latencies("warm-up");
-            await round.RunAsync(RoundSize, concurrency, i => work(offset + i));
+            await round.RunAsync(roundSize, concurrency, i => work(offset + i));
             var share = (await jitSeconds() - jitBefore) / Stopwatch.GetElapsedTime(started).TotalSeconds;
             quietRounds = share < QuietShare ? quietRounds + 1 : 0;
             rounds.Add(string.Create(CultureInfo.InvariantCulture, $"{round.PerSecond:0}/s jit {share:0%}"));
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"warm-up, {what}: {rounds.Count} rounds of {RoundSize} at c={concurrency} ({string.Join(", ", rounds)}){(quietRounds < 2 ? "; still compiling at the cap" : "")}"));
+            $"warm-up, {what}: {rounds.Count} rounds of {roundSize} at c={concurrency} ({string.Join(", ", rounds)}){(quietRounds < 2 ? "; still compiling at the cap" : "")}"));
     }
 }

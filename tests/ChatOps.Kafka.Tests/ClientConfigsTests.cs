@@ -16,4 +16,11 @@ public sealed class ClientConfigsTests
         Assert.Equal(Acks.All, config.Acks);
         Assert.True(config.EnableIdempotence);
     }
+
+    [Fact]
+    public void The_producer_sends_at_once_by_default_because_each_hop_of_a_command_would_wait_out_the_linger()
+    {
+        Assert.Equal(0, ClientConfigs.Producer(Options).LingerMs);
+        Assert.Equal(5, ClientConfigs.Producer(new KafkaBusOptions { BootstrapServers = "127.0.0.1:9092", Linger = TimeSpan.FromMilliseconds(5) }).LingerMs);
+    }
 }

@@ -44,8 +44,8 @@ public static class RoundTripScenario
             await echo.WaitForExitAsync();
         }
 
-        // Enough round trips for tiered compilation to reach optimised code on the hot path.
-        await new Latencies("warm-up").RunAsync(200, 1, RoundTrip);
+        // Until the server has stopped compiling (one at a time, so in short rounds).
+        await WarmUp.WarmAsync("round trip", 1, RoundTrip, server.JitSecondsAsync, roundSize: 200);
         var baseline = new Latencies("baseline: 2 bare HTTP calls + spawn echo");
         await baseline.RunAsync(count, 1, Baseline);
         var roundTrip = new Latencies("chatops round trip run echo on local");
