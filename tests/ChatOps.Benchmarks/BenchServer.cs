@@ -83,6 +83,28 @@ public sealed class BenchServer : IAsyncDisposable
         return Read("chatops_process_jit_compilation_seconds_total");
     }
 
+    /// <summary>
+    /// Waits until <paramref name="expected"/> commands have ended (<c>chatops_commands_total</c>, every
+    /// status): acks run ahead of the router and notifier under load, and the backlog they leave is
+    /// work too. Returns how long that took; gives up (saying so) after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<TimeSpan> WaitForCommandsEndedAsync(long expected, TimeSpan timeout)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long ended = 0;
+        while (System.Diagnostics.Stopwatch.GetElapsedTime(started) < timeout)
+        {
+            var text = await Http.GetStringAsync("/metrics");
+            ended = (long)text.Split('\n').Where(l => l.StartsWith("chatops_commands_total{", StringComparison.Ordinal))
+                .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+            if (ended >= expected) return System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            await Task.Delay(50); // polling another process's counter, bounded by the timeout
+        }
+
+        Console.WriteLine($"warning: only {ended} of {expected} commands had ended after {timeout.TotalSeconds:0} s; the figures after this include the rest of the backlog");
+        return timeout;
+    }
+
     /// <summary>The server's GC totals from its <c>/metrics</c>, so a run's tail can be told apart from GC pauses.</summary>
     public async Task<GcTotals> GcTotalsAsync()
     {
