@@ -24,8 +24,8 @@ public static class WarmUp
     /// <summary>The benchmark's own JIT time: for endpoints served inside this process (the bare baseline).</summary>
     public static Task<double> LocalJitSeconds() => Task.FromResult(System.Runtime.JitInfo.GetCompilationTime().TotalSeconds);
 
-    /// <summary>Warms up <paramref name="work"/>; <paramref name="jitSeconds"/> reads the serving process's JIT time so far. Returns the calls made.</summary>
-    public static async Task<int> WarmAsync(string what, int concurrency, Func<int, Task> work, Func<Task<double>> jitSeconds, int roundSize = DefaultRoundSize)
+    /// <summary>Warms up <paramref name="work"/>; <paramref name="jitSeconds"/> reads the serving process's JIT time so far.</summary>
+    public static async Task WarmAsync(string what, int concurrency, Func<int, Task> work, Func<Task<double>> jitSeconds, int roundSize = DefaultRoundSize)
     {
         var rounds = new List<string>();
         var quietRounds = 0;
@@ -43,6 +43,5 @@ public static class WarmUp
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"warm-up, {what}: {rounds.Count} rounds of {roundSize} at c={concurrency} ({string.Join(", ", rounds)}){(quietRounds < 2 ? "; still compiling at the cap" : "")}"));
-        return rounds.Count * roundSize;
     }
 }
