@@ -8,6 +8,18 @@ internal static class LibrdkafkaLog
 {
     public static void Write(ILogger logger, LogMessage message)
     {
+        if (IsOffsetReset(message))
+        {
+            // The consumer's position was no longer on the broker (retention outran its lag, or the topic was
+            // recreated) and librdkafka moved it to what is left (auto.offset.reset): whatever lay between was
+            // never handled. librdkafka calls that a warning; for commands and alerts it is loss.
+            logger.LogError(
+                "librdkafka {Client}: a consumer's position was gone from the broker and it jumped ({Message}). Records it had not read yet may have been skipped: the topic's retention is shorter than this consumer's lag, or the topic was recreated. Check the consumer lag and the topic's retention",
+                message.Name,
+                message.Message);
+            return;
+        }
+
         // librdkafka logs a refused connection as an error and retries on its own: for us that is a warning;
         // what is really lost surfaces as a failed publish or an error callback.
         var level = message.Level switch
@@ -22,4 +34,11 @@ internal static class LibrdkafkaLog
             logger.Log(level, "librdkafka {Client} {Facility}: {Message}", message.Name, message.Facility, message.Message);
         }
     }
+
+    // librdkafka: "<topic> [<partition>]: offset reset (at offset 1, broker 0) to BEGINNING: fetch failed due to
+    // requested offset not available on the broker: Broker: Offset out of range", facility OFFSET, level warning.
+    private static bool IsOffsetReset(LogMessage message) =>
+        string.Equals(message.Facility, "OFFSET", StringComparison.OrdinalIgnoreCase)
+        && message.Message.Contains("offset reset", StringComparison.OrdinalIgnoreCase)
+        && message.Message.Contains("out of range", StringComparison.OrdinalIgnoreCase);
 }
