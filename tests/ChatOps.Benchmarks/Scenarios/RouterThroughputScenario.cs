@@ -54,7 +54,6 @@ public static class RouterThroughputScenario
             o.FetchWaitMax = TimeSpan.FromMilliseconds(5);
             o.SessionTimeout = TimeSpan.FromSeconds(6);
             o.HeartbeatInterval = TimeSpan.FromMilliseconds(200);
-            o.Linger = TimeSpan.FromMilliseconds(1);
         });
         services.AddRedisState(o => o.Configuration = backends.RedisConfiguration);
         services.AddChatOpsCore();
