@@ -56,7 +56,13 @@ public sealed class ScaleModeTests(ScaleCluster cluster) : IClassFixture<ScaleCl
 
         var thread = await Chat.WaitForThreadAsync(answer.ThreadId, seconds: 90);
         Assert.Equal("succeeded", thread.Status);
-        var command = await Chat.Http.GetFromJsonAsync<JsonElement>($"/api/commands/{answer.CommandId}");
+        // The thread's status is the notifier's and the command's state the router's: two consumers of the same
+        // event, so the record may follow the thread by a moment (seen once the producer stopped lingering).
+        var command = await Eventually.MatchAsync(
+            () => Chat.Http.GetFromJsonAsync<JsonElement>($"/api/commands/{answer.CommandId}"),
+            c => c.GetProperty("state").GetString() != "running",
+            TimeSpan.FromSeconds(30),
+            c => $"{c}");
         Assert.Equal("succeeded", command.GetProperty("state").GetString());
         // One execution: the agent accepted the command once (a second dispatch would be refused as a duplicate).
         Assert.Single(thread.Messages, m => m.Text.Contains("is running on", StringComparison.Ordinal));
