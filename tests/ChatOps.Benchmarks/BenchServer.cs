@@ -77,28 +77,27 @@ public sealed class BenchServer : IAsyncDisposable
     /// <summary>Time the server's JIT has spent compiling so far (<c>/metrics</c>): the warm-up runs until it stops rising.</summary>
     public async Task<double> JitSecondsAsync()
     {
-        var text = await Http.GetStringAsync("/metrics");
-        double Read(string series) => text.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal))
-            .Select(l => double.Parse(l[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)).First();
-        return Read("chatops_process_jit_compilation_seconds_total");
+        const string series = "chatops_process_jit_compilation_seconds_total";
+        return (await ScrapeAsync()).Value(series) ?? throw new InvalidOperationException($"the server's /metrics has no {series}");
     }
+
+    // Long enough for the embedded default's backlog after a warm-up (10-21 s); scale mode on the mock cluster never finishes it.
+    private static readonly TimeSpan BacklogWait = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// Waits until <paramref name="expected"/> commands have ended (<c>chatops_commands_total</c>, every
     /// status): acks run ahead of the router and notifier under load, and the backlog they leave is
-    /// work too. Gives up after <paramref name="timeout"/>; the result says how far it got.
+    /// work too. Gives up after <see cref="BacklogWait"/>; the result says how far it got.
     /// </summary>
-    public async Task<Drain> WaitForCommandsEndedAsync(long expected, TimeSpan timeout)
+    public async Task<Drain> WaitForCommandsEndedAsync(long expected)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         long ended;
         while (true)
         {
-            var text = await Http.GetStringAsync("/metrics");
-            ended = (long)text.Split('\n').Where(l => l.StartsWith("chatops_commands_total{", StringComparison.Ordinal))
-                .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-            if (ended >= expected || System.Diagnostics.Stopwatch.GetElapsedTime(started) >= timeout) break;
-            await Task.Delay(50); // polling another process's counter, bounded by the timeout
+            ended = (long)(await ScrapeAsync()).Sum("chatops_commands_total{");
+            if (ended >= expected || System.Diagnostics.Stopwatch.GetElapsedTime(started) >= BacklogWait) break;
+            await Task.Delay(50); // polling another process's counter, bounded by BacklogWait
         }
 
         return new Drain(System.Diagnostics.Stopwatch.GetElapsedTime(started), ended, expected);
@@ -115,9 +114,8 @@ public sealed class BenchServer : IAsyncDisposable
     /// <summary>The server's GC totals from its <c>/metrics</c>, so a run's tail can be told apart from GC pauses.</summary>
     public async Task<GcTotals> GcTotalsAsync()
     {
-        var text = await Http.GetStringAsync("/metrics");
-        double Read(string series) => text.Split('\n').Where(l => l.StartsWith(series + " ", StringComparison.Ordinal))
-            .Select(l => double.Parse(l[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
+        var scrape = await ScrapeAsync();
+        double Read(string series) => scrape.Value(series) ?? 0;
         long Collections(int generation) => (long)Read($"chatops_process_gc_collections_total{{generation=\"{generation}\"}}");
         long Pauses(string le) => (long)Read($"chatops_process_gc_pause_duration_seconds_bucket{{le=\"{le}\"}}");
         var pauses = (long)Read("chatops_process_gc_pause_duration_seconds_count");
@@ -126,6 +124,23 @@ public sealed class BenchServer : IAsyncDisposable
         return new GcTotals(Read("chatops_process_gc_pause_seconds_total"), Collections(0), Collections(1), Collections(2),
             pauses - Pauses("0.01"), pauses - Pauses("0.05"), pauses - Pauses("0.25"),
             writes, writes - Writes("0.01"), writes - Writes("0.05"), writes - Writes("0.25"));
+    }
+
+    private async Task<Scrape> ScrapeAsync() => new(await Http.GetStringAsync("/metrics"));
+
+    /// <summary>One read of <c>/metrics</c> (Prometheus text: <c>name{labels} value</c> per line), by series.</summary>
+    private sealed class Scrape(string text)
+    {
+        private readonly string[] _lines = text.Split('\n');
+
+        /// <summary>The value of exactly <paramref name="series"/> (name and labels); null when the server has none.</summary>
+        public double? Value(string series) => _lines.Where(l => l.StartsWith(series + " ", StringComparison.Ordinal))
+            .Select(l => (double?)Parse(l)).FirstOrDefault();
+
+        /// <summary>The sum over every series starting with <paramref name="prefix"/> (e.g. all label sets of one counter).</summary>
+        public double Sum(string prefix) => _lines.Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).Sum(Parse);
+
+        private static double Parse(string line) => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>GC pauses and, for the embedded store, write transactions (a commit stalled by the disk holds up every write behind it).</summary>
