@@ -123,7 +123,7 @@ public sealed class BenchServer : IAsyncDisposable
         var writes = (long)Read("chatops_store_write_duration_seconds_count{backend=\"sqlite\"}");
         return new GcTotals(Read("chatops_process_gc_pause_seconds_total"), Collections(0), Collections(1), Collections(2),
             pauses - Pauses("0.01"), pauses - Pauses("0.05"), pauses - Pauses("0.25"),
-            writes, writes - Writes("0.01"), writes - Writes("0.05"), writes - Writes("0.25"));
+            writes, writes - Writes("0.01"), writes - Writes("0.05"), writes - Writes("0.25"), (long)Read("chatops_process_gc_heap_bytes"));
     }
 
     private async Task<Scrape> ScrapeAsync() => new(await Http.GetStringAsync("/metrics"));
@@ -145,10 +145,10 @@ public sealed class BenchServer : IAsyncDisposable
 
     /// <summary>GC pauses and, for the embedded store, write transactions (a commit stalled by the disk holds up every write behind it).</summary>
     public sealed record GcTotals(double PauseSeconds, long Generation0, long Generation1, long Generation2, long Over10Ms, long Over50Ms, long Over250Ms,
-        long StoreWrites, long StoreWritesOver10Ms, long StoreWritesOver50Ms, long StoreWritesOver250Ms)
+        long StoreWrites, long StoreWritesOver10Ms, long StoreWritesOver50Ms, long StoreWritesOver250Ms, long HeapBytes)
     {
         public string Since(GcTotals before) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"server GC during the measured runs: {(PauseSeconds - before.PauseSeconds) * 1000:0} ms paused in {Generation0 - before.Generation0} collections ({Generation1 - before.Generation1} of generation 1, {Generation2 - before.Generation2} of generation 2); pauses over 10 / 50 / 250 ms: {Over10Ms - before.Over10Ms} / {Over50Ms - before.Over50Ms} / {Over250Ms - before.Over250Ms}")
+            $"server GC during the measured runs: {(PauseSeconds - before.PauseSeconds) * 1000:0} ms paused in {Generation0 - before.Generation0} collections ({Generation1 - before.Generation1} of generation 1, {Generation2 - before.Generation2} of generation 2); pauses over 10 / 50 / 250 ms: {Over10Ms - before.Over10Ms} / {Over50Ms - before.Over50Ms} / {Over250Ms - before.Over250Ms}; managed heap {before.HeapBytes / 1048576.0:0} MB before, {HeapBytes / 1048576.0:0} MB after")
             + (StoreWrites == 0 ? "" : string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"\nserver SQLite write transactions during the measured runs: {StoreWrites - before.StoreWrites}; over 10 / 50 / 250 ms: {StoreWritesOver10Ms - before.StoreWritesOver10Ms} / {StoreWritesOver50Ms - before.StoreWritesOver50Ms} / {StoreWritesOver250Ms - before.StoreWritesOver250Ms}"));
     }

@@ -6,8 +6,9 @@ namespace ChatOps.Benchmarks;
 /// The latency half of an ack scenario: requests arrive at fixed rates (open loop), the bare endpoint
 /// and the real one each at the same rate, so p99 says how long a request waits for its answer when
 /// others are in flight, rather than how deep a saturated queue is (what the closed loop at c=16 shows).
-/// Each rate runs twice: evenly spaced, and in bursts of the scenario's concurrency arriving at the
-/// same instant (16 people typing at once, again and again, at the same average rate).
+/// Each rate runs three times (<see cref="Arrivals"/>): evenly spaced; at random (a Poisson process:
+/// independent people typing, so requests overlap by chance); and in bursts of the scenario's
+/// concurrency arriving at the same instant (16 people pressing enter together, again and again).
 /// </summary>
 public sealed class OpenLoop
 {
@@ -19,20 +20,17 @@ public sealed class OpenLoop
         var offset = firstIndex;
         foreach (var rate in args.Rates)
         {
-            foreach (var burst in new[] { 1, args.Concurrency })
+            // At least ten seconds of arrivals, so a p99 rests on a few dozen slow calls, not one.
+            var total = Math.Max(args.Requests, (int)(rate * 10));
+            foreach (var arrivals in new[] { Arrivals.Even(total, rate), Arrivals.Random(total, rate), Arrivals.Bursts(total, rate, args.Concurrency) })
             {
-                // At least ten seconds of arrivals, so a p99 rests on a few dozen slow calls, not one.
-                var total = Math.Max(args.Requests, (int)(rate * 10));
-                var label = burst == 1
-                    ? string.Create(CultureInfo.InvariantCulture, $"{rate:0}/s open loop")
-                    : string.Create(CultureInfo.InvariantCulture, $"{rate:0}/s open loop, {burst} at once");
-                var bareRun = new Latencies($"bare ASP.NET Core POST ({label})");
-                await bareRun.RunAtRateAsync(total, rate, bare, burst);
-                var realRun = new Latencies($"{what} ({label})");
+                var bareRun = new Latencies($"bare ASP.NET Core POST ({arrivals.Label})");
+                await bareRun.RunAtRateAsync(arrivals, bare);
+                var realRun = new Latencies($"{what} ({arrivals.Label})");
                 var first = offset;
-                await realRun.RunAtRateAsync(total, rate, i => real(first + i), burst);
+                await realRun.RunAtRateAsync(arrivals, i => real(first + i));
                 offset += total;
-                result._runs.Add((label, bareRun, realRun));
+                result._runs.Add((arrivals.Label, bareRun, realRun));
             }
         }
 
