@@ -43,7 +43,7 @@ public sealed class KafkaEventBus : IEventBus, IConsumerLagSource, IAsyncDisposa
     private IProducer<string, byte[]> _producer;
     private int _disposed;
 
-    public KafkaEventBus(IOptions<KafkaBusOptions> options, TimeProvider? timeProvider = null, ILogger<KafkaEventBus>? logger = null)
+    public KafkaEventBus(IOptions<KafkaBusOptions> options, TimeProvider? timeProvider = null, ILogger<KafkaEventBus>? logger = null, ChatOpsMeter? meter = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options.Value;
@@ -55,7 +55,7 @@ public sealed class KafkaEventBus : IEventBus, IConsumerLagSource, IAsyncDisposa
 
         TimeProvider = timeProvider ?? TimeProvider.System;
         Logger = logger ?? NullLogger<KafkaEventBus>.Instance;
-        Metrics = new KafkaBusMetrics();
+        Metrics = new KafkaBusMetrics(meter);
         _topics = new TopicManager(Options, Logger);
         _producer = BuildProducer();
     }

@@ -189,7 +189,9 @@ public sealed class KafkaEventBusFailureTests(MockClusterFixture fixture, ITestO
     public async Task Records_that_are_not_envelopes_are_parked_with_the_reason_and_the_consumer_moves_on()
     {
         var topic = fixture.NewTopic();
-        await using var bus = fixture.CreateBus();
+        using var meter = new ChatOps.Core.Observability.ChatOpsMeter();
+        using var counted = new DeadLetterListener(meter);
+        await using var bus = fixture.CreateBus(meter: meter);
         var parked = new EnvelopeCollector();
         await using var deadLetters = await bus.SubscribeAsync(Topics.DeadLetter(topic), "g-" + Guid.NewGuid().ToString("N"), parked.Handle);
         var handled = new EnvelopeCollector();
@@ -218,6 +220,9 @@ public sealed class KafkaEventBusFailureTests(MockClusterFixture fixture, ITestO
         Assert.Equal("not json at all", letters[0].Original.Payload.GetProperty("valueText").GetString());
         Assert.Contains("missing id, type, key, payload", letters[1].Error, StringComparison.Ordinal);
         Assert.Equal(Convert.ToBase64String([0xff, 0xfe, 0x00, 0x01]), letters[2].Original.Payload.GetProperty("valueBase64").GetString());
+        // Counted where /metrics reads it, by the topic they came from.
+        await counted.WaitForCountAsync(3, Patience);
+        Assert.Equal([topic, topic, topic], counted.Topics);
     }
 
     [Fact]

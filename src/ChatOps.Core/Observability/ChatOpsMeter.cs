@@ -19,7 +19,9 @@ public sealed class ChatOpsMeter : IDisposable
         ChatRequests = _meter.CreateCounter<long>("chatops_chat_requests_total", description: "Chat messages received, by platform and outcome");
         RateLimited = _meter.CreateCounter<long>("chatops_rate_limited_total", description: "Requests refused by a rate limit, by endpoint");
         ChatApiErrors = _meter.CreateCounter<long>("chatops_chat_api_errors_total", description: "Failed calls to chat platforms' APIs, by platform");
-        DeadLetters = _meter.CreateCounter<long>("chatops_dead_letters_total", description: "Bus messages parked on a dead-letter topic");
+        DeadLetters = _meter.CreateCounter<long>("chatops_dead_letters_total", description: "Bus messages parked on a dead-letter topic, by the topic they came from");
+        OffsetResets = _meter.CreateCounter<long>("chatops_bus_offset_resets_total",
+            description: "Times a Kafka consumer's position was gone from the broker and it jumped to what was left, skipping records it had not read, by topic");
         ChatRateLimitWaits = _meter.CreateHistogram<double>("chatops_chat_rate_limit_wait_seconds", "s", "Time spent waiting on chat platforms' rate limits (Retry-After), by platform");
         GcPauses = _meter.CreateHistogram<double>("chatops_process_gc_pause_duration_seconds", "s", "Each time the garbage collector paused the process, by length");
         StoreWrites = _meter.CreateHistogram<double>("chatops_store_write_duration_seconds", "s", "One batch of writes to the embedded store, BEGIN to COMMIT, by backend");
@@ -62,7 +64,11 @@ public sealed class ChatOpsMeter : IDisposable
     public Counter<long> ChatRequests { get; }
     public Counter<long> RateLimited { get; }
     public Counter<long> ChatApiErrors { get; }
+    /// <summary>Messages a bus parked on <c>{topic}.dlq</c> after their last failed attempt, tagged <c>topic</c> (where they came from).</summary>
     public Counter<long> DeadLetters { get; }
+
+    /// <summary>Kafka consumers moved past records they never read (retention outran their lag), tagged <c>topic</c>.</summary>
+    public Counter<long> OffsetResets { get; }
 
     /// <summary>Waits imposed by a chat platform (HTTP 429 Retry-After, or our own pacing), tagged <c>platform</c>.</summary>
     public Histogram<double> ChatRateLimitWaits { get; }

@@ -37,7 +37,11 @@ public sealed class InMemoryEventBus : IEventBus, IConsumerLagSource, IAsyncDisp
     private long _dropped;
     private int _disposed;
 
-    public InMemoryEventBus(IOptions<InMemoryBusOptions>? options = null, TimeProvider? timeProvider = null, ILogger<InMemoryEventBus>? logger = null)
+    public InMemoryEventBus(
+        IOptions<InMemoryBusOptions>? options = null,
+        TimeProvider? timeProvider = null,
+        ILogger<InMemoryEventBus>? logger = null,
+        ChatOpsMeter? meter = null)
     {
         _options = options?.Value ?? new InMemoryBusOptions();
         var validation = new InMemoryBusOptionsValidator().Validate(null, _options);
@@ -49,6 +53,7 @@ public sealed class InMemoryEventBus : IEventBus, IConsumerLagSource, IAsyncDisp
         TimeProvider = timeProvider ?? TimeProvider.System;
         Logger = logger ?? NullLogger<InMemoryEventBus>.Instance;
         ShutdownToken = _shutdown.Token;
+        Meter = meter;
     }
 
     /// <summary>Messages retention discarded before at least one group had committed them.</summary>
@@ -59,6 +64,9 @@ public sealed class InMemoryEventBus : IEventBus, IConsumerLagSource, IAsyncDisp
     internal ILogger Logger { get; }
 
     internal CancellationToken ShutdownToken { get; }
+
+    /// <summary>Where parked messages are counted (<see cref="ChatOpsMeter.DeadLetters"/>); none when null.</summary>
+    internal ChatOpsMeter? Meter { get; }
 
     public Task PublishAsync(string topic, Envelope envelope, CancellationToken cancellationToken = default)
     {

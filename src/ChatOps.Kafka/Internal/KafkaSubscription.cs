@@ -150,7 +150,7 @@ internal sealed class KafkaSubscription : IAsyncDisposable
                 .SetPartitionsRevokedHandler(OnRevoked)
                 .SetPartitionsLostHandler(OnLost)
                 .SetErrorHandler(OnError)
-                .SetLogHandler((_, message) => LibrdkafkaLog.Write(Bus.Logger, message))
+                .SetLogHandler((_, message) => LibrdkafkaLog.Write(Bus.Logger, message, Bus.Metrics.OffsetReset))
                 .Build();
             consumer.Subscribe(Topic);
             _lastCommit = Bus.TimeProvider.GetUtcNow();

@@ -1,15 +1,18 @@
+using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 
 namespace ChatOps.Kafka.Internal;
 
 /// <summary>Routes librdkafka's own log lines (connection trouble, rebalances) into our logger.</summary>
-internal static class LibrdkafkaLog
+internal static partial class LibrdkafkaLog
 {
-    public static void Write(ILogger logger, LogMessage message)
+    /// <param name="onOffsetReset">Told the topic whenever a consumer jumped past records it had not read (counted in <c>/metrics</c>).</param>
+    public static void Write(ILogger logger, LogMessage message, Action<string>? onOffsetReset = null)
     {
         if (IsOffsetReset(message))
         {
+            onOffsetReset?.Invoke(ResetTopic(message.Message));
             // The consumer's position was no longer on the broker (retention outran its lag, or the topic was
             // recreated) and librdkafka moved it to what is left (auto.offset.reset): whatever lay between was
             // never handled. librdkafka calls that a warning; for commands and alerts it is loss.
@@ -34,6 +37,12 @@ internal static class LibrdkafkaLog
             logger.Log(level, "librdkafka {Client} {Facility}: {Message}", message.Name, message.Facility, message.Message);
         }
     }
+
+    // "[thrd:main]: commands-topic [3]: offset reset ..." → commands-topic; "unknown" if the line changes shape.
+    private static string ResetTopic(string text) => TopicOfReset().Match(text) is { Success: true } match ? match.Groups["topic"].Value : "unknown";
+
+    [GeneratedRegex(@"(?<topic>[A-Za-z0-9._-]+) \[\d+\]: offset reset", RegexOptions.CultureInvariant)]
+    private static partial Regex TopicOfReset();
 
     // librdkafka: "<topic> [<partition>]: offset reset (at offset 1, broker 0) to BEGINNING: fetch failed due to
     // requested offset not available on the broker: Broker: Offset out of range", facility OFFSET, level warning.

@@ -1,5 +1,6 @@
 using ChatOps.Conformance.Bus;
 using ChatOps.Core.Events;
+using ChatOps.Core.Observability;
 using ChatOps.Core.Ports;
 using ChatOps.Embedded.Bus;
 using Microsoft.Extensions.Options;
@@ -114,6 +115,23 @@ public sealed class InMemoryEventBusDeliveryTests
         Assert.Equal(3, attempts.Received.Count);
         Assert.Equal(clock.GetUtcNow(), parked.Received[0].OccurredAt);
         Assert.Equal(DeadLetterEnvelopes.EventType, parked.Received[0].Type);
+    }
+
+    [Fact]
+    public async Task A_parked_message_is_counted_in_the_hosts_meter_by_the_topic_it_came_from()
+    {
+        using var meter = new ChatOpsMeter();
+        using var counted = new DeadLetterListener(meter);
+        await using var bus = new InMemoryEventBus(Options.Create(new InMemoryBusOptions()), meter: meter);
+        var parked = new EnvelopeCollector();
+        await using var dlq = await bus.SubscribeAsync(Topics.DeadLetter("orders"), "ops", parked.Handle);
+        await using var failing = await bus.SubscribeAsync("orders", "router", (_, _) => throw new InvalidOperationException("nope"), new ConsumerOptions { MaxAttempts = 1 });
+
+        await bus.PublishAsync("orders", Probe("web-1", 1));
+
+        await parked.WaitForCountAsync(1, Wait);
+        await counted.WaitForCountAsync(1, Wait);
+        Assert.Equal(["orders"], counted.Topics);
     }
 
     [Fact]

@@ -37,8 +37,8 @@ public sealed class MockClusterFixture : IDisposable
         return options;
     }
 
-    public KafkaEventBus CreateBus(Action<KafkaBusOptions>? adjust = null, ILogger<KafkaEventBus>? logger = null) =>
-        new(Microsoft.Extensions.Options.Options.Create(Options(adjust)), logger: logger);
+    public KafkaEventBus CreateBus(Action<KafkaBusOptions>? adjust = null, ILogger<KafkaEventBus>? logger = null, ChatOps.Core.Observability.ChatOpsMeter? meter = null) =>
+        new(Microsoft.Extensions.Options.Options.Create(Options(adjust)), logger: logger, meter: meter);
 
     /// <summary>A fresh topic and its dead-letter topic, created as ChatOps would create them.</summary>
     public string NewTopic()

@@ -56,6 +56,24 @@ public sealed class ObservabilityMetricsTests(AppFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_message_a_consumer_gave_up_on_is_counted_as_a_dead_letter_by_the_topic_it_came_from()
+    {
+        // The dashboard's "dead letters" panel reads this series; nothing counted it until the buses were given the meter.
+        // A topic of its own: a new group starts at the oldest message kept, so it would also fail other tests' messages.
+        const string topic = "obs-dead-letter-probe";
+        using var counted = WaitForMeasurement("chatops_dead_letters_total", "topic", topic);
+        var bus = App.Get<IEventBus>();
+        await using var failing = await bus.SubscribeAsync(topic, "obs-dlq-test",
+            (_, _) => throw new InvalidOperationException("this consumer always fails"), new ConsumerOptions { MaxAttempts = 1 });
+        await bus.PublishAsync(topic, Envelope.Create("probe.sent", "obs-dlq-key", new { line = "unhandled" }, DateTimeOffset.UtcNow));
+        await counted.Seen.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var text = await ScrapeAsync();
+
+        Assert.Contains("chatops_dead_letters_total{topic=\"obs-dead-letter-probe\"} 1\n", text);
+    }
+
+    [Fact]
     public async Task Consumer_lag_counts_messages_a_group_has_not_finished()
     {
         var bus = App.Get<IEventBus>();

@@ -270,6 +270,7 @@ internal sealed class PartitionWorker
         {
             var deadLetter = DeadLetterEnvelopes.Create(_topic.Name, _group.Name, attempts, error, envelope, _bus.TimeProvider.GetUtcNow());
             await _bus.PublishAsync(deadLetterTopic, deadLetter, CancellationToken.None);
+            _bus.Meter?.DeadLetters.Add(1, new KeyValuePair<string, object?>("topic", _topic.Name));
             return Outcome.DeadLettered;
         }
         catch (Exception parkError)
