@@ -47,6 +47,7 @@ public sealed class GrafanaDashboardTests
             "chatops_commands_total", "chatops_command_duration_seconds_bucket", "chatops_agents_connected", "chatops_chat_requests_total",
             "chatops_rate_limited_total", "chatops_chat_api_errors_total", "chatops_alerts_firing", "chatops_bus_consumer_lag",
             "chatops_chat_rate_limit_wait_seconds_bucket", "chatops_chat_rate_limit_wait_seconds_sum", "chatops_dead_letters_total",
+            "chatops_bus_offset_resets_total",
         };
         using var dashboard = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Yaml.RepoRoot, "deploy/grafana/chatops-dashboard.json")));
 
@@ -61,7 +62,7 @@ public sealed class GrafanaDashboardTests
         }
 
         // Every series /metrics exports is charted somewhere.
-        foreach (var series in new[] { "chatops_alerts_firing", "chatops_bus_consumer_lag", "chatops_chat_rate_limit_wait_seconds_bucket", "chatops_chat_api_errors_total" })
+        foreach (var series in new[] { "chatops_alerts_firing", "chatops_bus_consumer_lag", "chatops_chat_rate_limit_wait_seconds_bucket", "chatops_chat_api_errors_total", "chatops_dead_letters_total", "chatops_bus_offset_resets_total" })
             Assert.Contains(expressions, e => e.Contains(series, StringComparison.Ordinal));
     }
 }
