@@ -9,15 +9,16 @@ namespace ChatOps.Benchmarks;
 /// lateness to every figure: <c>await Task.Delay</c> (timer thread, then a thread-pool hop, on a VM
 /// whose idle vCPU has to be woken) woke 1-6 ms late here, which the bare endpoint showed as a p50 of
 /// 1.5 ms and a p99 of 6.4 ms at 100 requests per second with nothing else running. On Linux this
-/// sleeps with <c>clock_nanosleep</c> to an absolute time on the clock <see cref="Stopwatch"/> reads;
-/// elsewhere with <see cref="Thread.Sleep(int)"/> (millisecond steps).
+/// blocks in <c>clock_nanosleep</c> until an absolute time on the clock <see cref="Stopwatch"/> reads;
+/// elsewhere it waits for a timer to fire (no better than <c>Task.Delay</c>, but portable).
 /// </summary>
 internal static partial class Pacer
 {
     private const int ClockMonotonic = 1;
     private const int TimerAbsTime = 1;
+    private const int Interrupted = 4; // EINTR: a signal woke the thread before the time
 
-    // Stopwatch reads CLOCK_MONOTONIC in nanoseconds on Linux; anything else gets the portable sleep.
+    // Stopwatch reads CLOCK_MONOTONIC in nanoseconds on Linux; anything else gets the timer.
     private static readonly bool Precise = OperatingSystem.IsLinux() && Stopwatch.Frequency == 1_000_000_000;
 
     /// <summary>Blocks the calling thread until <see cref="Stopwatch.GetTimestamp"/> reaches <paramref name="timestamp"/>.</summary>
@@ -26,15 +27,19 @@ internal static partial class Pacer
         if (Precise)
         {
             var request = new Timespec { Seconds = timestamp / 1_000_000_000, Nanoseconds = timestamp % 1_000_000_000 };
-            // EINTR (a signal) returns early; the loop below covers it.
-            _ = ClockNanosleep(ClockMonotonic, TimerAbsTime, in request, IntPtr.Zero);
+            // An absolute time, so asking again after a signal still ends at the same instant.
+            while (ClockNanosleep(ClockMonotonic, TimerAbsTime, in request, IntPtr.Zero) == Interrupted)
+            {
+            }
+
+            return;
         }
 
-        while (Stopwatch.GetTimestamp() < timestamp)
-        {
-            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp);
-            Thread.Sleep(Math.Max(1, (int)left.TotalMilliseconds));
-        }
+        var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp);
+        if (left <= TimeSpan.Zero) return;
+        using var fired = new ManualResetEventSlim();
+        using var timer = new Timer(_ => fired.Set(), null, left, Timeout.InfiniteTimeSpan);
+        fired.Wait();
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -44,6 +49,7 @@ internal static partial class Pacer
         public long Nanoseconds;
     }
 
+    // Returns 0, or the error number itself (not -1 and errno).
     [LibraryImport("libc", EntryPoint = "clock_nanosleep")]
     private static partial int ClockNanosleep(int clockId, int flags, in Timespec request, IntPtr remain);
 }
